@@ -1,0 +1,74 @@
+namespace Nursery;
+
+public sealed partial class EventLoop
+{
+    /// <summary>A finished, cancelled task: what a checkpoint returns in a cancelled child without a token of its own.</summary>
+    private static readonly Task s_cancelledTask = Task.FromCanceled(new CancellationToken(canceled: true));
+
+    /// <summary>Completes a Yield on its turn, or cancels it if its child was cancelled meanwhile.</summary>
+    private static readonly SendOrPostCallback s_completeYield = static state =>
+    {
+        var yield = (TaskCompletionSource)state!;
+        // The work item runs under the yielding code's context, so its owner is the yielding child.
+        var owner = (SynchronizationContext.Current as LoopSynchronizationContext)?.Owner;
+        if (owner is { IsCancellationRequested: true }) yield.TrySetCanceled(owner.CancelledToken);
+        else yield.TrySetResult();
+    };
+
+    /// <summary>
+    /// Waits for <paramref name="delay"/> on the loop's clock, with a timer in the loop's heap (no OS timer).
+    /// Inside a <see cref="TaskManager"/> child this is a cancellation checkpoint: once the child is cancelled, this
+    /// and every later checkpoint ends with <see cref="OperationCanceledException"/>.
+    /// </summary>
+    /// <param name="delay">How long to wait; zero or positive. <see cref="TimeSpan.Zero"/> still waits for the next turn.</param>
+    /// <returns>A task that completes when the delay has passed.</returns>
+    /// <exception cref="InvalidOperationException">Not called on an event loop thread.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
+#pragma warning disable VSTHRD200 // The contract names these Sleep and Yield, after Trio and giambio.
+    public static Task Sleep(TimeSpan delay) => Sleep(delay, CancellationToken.None);
+
+    /// <summary>
+    /// Waits for <paramref name="delay"/> on the loop's clock, or until <paramref name="cancellationToken"/> fires.
+    /// Inside a <see cref="TaskManager"/> child it is also a cancellation checkpoint for that child.
+    /// </summary>
+    /// <param name="delay">How long to wait; zero or positive.</param>
+    /// <param name="cancellationToken">Ends the wait early with <see cref="OperationCanceledException"/>.</param>
+    /// <returns>A task that completes when the delay has passed, or is cancelled.</returns>
+    /// <exception cref="InvalidOperationException">Not called on an event loop thread.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
+    public static Task Sleep(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var loop = t_current ?? throw ThrowHelper.NotOnLoop("EventLoop.Sleep");
+        if (delay < TimeSpan.Zero) throw ThrowHelper.NegativeDelay(nameof(delay), delay);
+        var owner = LoopSynchronizationContext.CurrentOwner(loop);
+        if (owner is { IsCancellationRequested: true }) return CancelledCheckpoint(owner);
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
+        var sleep = new SleepOperation(loop, owner, cancellationToken);
+        sleep.Start(loop.DeadlineAfter(delay));
+        return sleep.Task;
+    }
+
+    /// <summary>
+    /// Lets every other ready task run once, then continues. Inside a <see cref="TaskManager"/> child this is a
+    /// cancellation checkpoint: once the child is cancelled, it ends with <see cref="OperationCanceledException"/>.
+    /// </summary>
+    /// <returns>A task that completes on a later turn of the loop.</returns>
+    /// <exception cref="InvalidOperationException">Not called on an event loop thread.</exception>
+    public static Task Yield()
+    {
+        var loop = t_current ?? throw ThrowHelper.NotOnLoop("EventLoop.Yield");
+        var context = SynchronizationContext.Current as LoopSynchronizationContext;
+        if (context is null || context.Loop != loop) context = loop.RootContext;
+        if (context.Owner is { IsCancellationRequested: true } owner) return CancelledCheckpoint(owner);
+        // Completed by a work item at the back of the queue that runs under the caller's own context, so the
+        // continuation runs inline right there: one trip through the queue, not two.
+        var yield = new TaskCompletionSource();
+        loop.Enqueue(new WorkItem(s_completeYield, yield, context));
+        return yield.Task;
+    }
+
+    /// <summary>A cancelled checkpoint reports the child's own token when it has one (so <c>catch when (e.CancellationToken == ct)</c> works).</summary>
+    private static Task CancelledCheckpoint(ChildTask owner) =>
+        owner.HasOwnToken ? Task.FromCanceled(owner.CancelledToken) : s_cancelledTask;
+#pragma warning restore VSTHRD200
+}

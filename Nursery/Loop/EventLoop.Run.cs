@@ -1,0 +1,146 @@
+namespace Nursery;
+
+public sealed partial class EventLoop
+{
+    /// <summary>
+    /// Drives the loop on the calling thread until the task returned by <paramref name="main"/> completes, then
+    /// returns. Ready work and timers that belong to no <see cref="TaskManager"/> are abandoned at that point
+    /// (anything spawned into a manager that was joined has ended by construction).
+    /// </summary>
+    /// <param name="main">The program to run; it is invoked on the loop thread.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="main"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The loop is already running, or this thread is already running a loop.</exception>
+    /// <exception cref="ObjectDisposedException">The loop has been disposed.</exception>
+    /// <remarks>The exception <paramref name="main"/> fails with is rethrown as-is (the same object).</remarks>
+    public void Run(Func<Task> main)
+    {
+        ArgumentNullException.ThrowIfNull(main);
+        RethrowIfFailed(Drive(main));
+    }
+
+    /// <summary>
+    /// Drives the loop on the calling thread until the task returned by <paramref name="main"/> completes, and
+    /// returns its result. See <see cref="Run(Func{Task})"/>.
+    /// </summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="main">The program to run; it is invoked on the loop thread.</param>
+    /// <returns>The result of <paramref name="main"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="main"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The loop is already running, or this thread is already running a loop.</exception>
+    /// <exception cref="ObjectDisposedException">The loop has been disposed.</exception>
+    public T Run<T>(Func<Task<T>> main)
+    {
+        ArgumentNullException.ThrowIfNull(main);
+        var task = (Task<T>)Drive(main);
+        RethrowIfFailed(task);
+#pragma warning disable VSTHRD002 // The task completed successfully: reading its result does not block.
+        return task.Result;
+#pragma warning restore VSTHRD002
+    }
+
+    /// <summary>Rethrows main's failure: the same object, or every failure when the task carries several.</summary>
+    private static void RethrowIfFailed(Task task)
+    {
+        if (task.IsFaulted && task.Exception!.InnerExceptions.Count > 1) throw task.Exception;
+#pragma warning disable VSTHRD002 // The loop has finished driving the task: it has completed and this does not block.
+        task.GetAwaiter().GetResult();
+#pragma warning restore VSTHRD002
+    }
+
+    /// <summary>Runs the loop until <paramref name="main"/>'s task completes; returns that (completed) task.</summary>
+#pragma warning disable VSTHRD200 // Synchronous: returns main's task once it has completed.
+    private Task Drive(Func<Task> main)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (t_current is not null)
+        {
+            throw new InvalidOperationException(t_current == this
+                ? "This EventLoop is already running on this thread: Run cannot be nested inside its own loop. Await the work instead."
+                : "Run was called from inside another event loop. A loop thread cannot drive a second loop (that would block the first); use a LoopThread to run another loop on its own thread.");
+        }
+        if (Interlocked.CompareExchange(ref _running, 1, 0) != 0)
+            throw new InvalidOperationException("This EventLoop is already running on another thread; a loop is driven by one Run call at a time.");
+
+        var callerContext = SynchronizationContext.Current;
+        t_current = this;
+        SynchronizationContext.SetSynchronizationContext(RootContext);
+        try
+        {
+            var task = main() ?? throw new InvalidOperationException("The main function passed to EventLoop.Run returned null instead of a Task.");
+            // main may finish on another thread (ConfigureAwait(false) inside it): make sure an idle loop notices.
+            task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(Wake);
+            while (!task.IsCompleted) Turn(task);
+            return task;
+        }
+        finally
+        {
+            _ready.Clear();
+            _timers.Clear();
+            _inbox.Clear();
+            t_current = null;
+            SynchronizationContext.SetSynchronizationContext(callerContext);
+            Volatile.Write(ref _running, 0);
+        }
+    }
+
+#pragma warning restore VSTHRD200
+
+    /// <summary>
+    /// One turn: take in work from other threads, fire the timers that are due, then run the work that was ready
+    /// at the start of the run phase (work readied meanwhile waits for the next turn, so timers and other threads
+    /// are never starved). With nothing to do, wait (or jump a virtual clock) until the next timer.
+    /// </summary>
+    private void Turn(Task main)
+    {
+        _inbox.DrainTo(_ready);
+        FireDueTimers();
+        if (_ready.Count > 0) RunReady(main);
+        else Idle();
+    }
+
+    private void FireDueTimers()
+    {
+        if (_timers.Count == 0) return;
+        var now = Clock.Now;
+        // Timers set during this phase (a callback re-arming itself at zero, say) wait for the next turn.
+        var setBefore = _timers.NextSequence;
+        // No context while timers fire: continuations are posted to the run queue, never run inline here.
+        SynchronizationContext.SetSynchronizationContext(null);
+        while (_timers.TryPopDue(now, setBefore, out var target)) target.OnTimer();
+    }
+
+    private void RunReady(Task main)
+    {
+        for (var count = _ready.Count; count > 0 && _ready.TryDequeue(out var item); count--)
+        {
+            SynchronizationContext.SetSynchronizationContext(item.Context);
+            item.Callback(item.State);
+            if (main.IsCompleted) return;
+        }
+    }
+
+    private void Idle()
+    {
+        TimeSpan? timeout = null;
+        if (_timers.Count > 0)
+        {
+            var deadline = _timers.NextDeadline;
+            if (deadline <= Clock.Now) return; // due already (set during the last timer phase): fire it next turn
+            if (Clock is VirtualClock virtualClock)
+            {
+                if (virtualClock.AutoJump)
+                {
+                    // Nothing can happen before the next timer except work from other threads.
+                    if (_inbox.IsEmpty) virtualClock.JumpTo(deadline);
+                    return;
+                }
+                // Without auto-jump, only Advance (which wakes the loop) or other threads' work moves things on.
+            }
+            else
+            {
+                timeout = deadline - Clock.Now;
+            }
+        }
+        _inbox.Wait(timeout);
+    }
+}

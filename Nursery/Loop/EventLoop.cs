@@ -1,0 +1,140 @@
+using System.Diagnostics;
+
+namespace Nursery;
+
+/// <summary>
+/// A cooperative, single-threaded scheduler: a FIFO run queue, a timer min-heap and a clock, driven by
+/// <see cref="Run(Func{Task})"/> on the calling thread.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Every continuation of code started by <see cref="Run(Func{Task})"/> (or by a <see cref="TaskManager"/> child)
+/// runs on the loop thread: the loop installs its own <see cref="SynchronizationContext"/>, and exposes a
+/// <see cref="System.Threading.Tasks.TaskScheduler"/> for explicit use. Completions from other threads
+/// (thread-pool work, OS timers) arrive through a thread-safe inbox that wakes the loop; an idle loop blocks
+/// and uses no CPU.
+/// </para>
+/// <para>
+/// With a <see cref="VirtualClock"/>, the same program gives the same order of events on every run.
+/// </para>
+/// </remarks>
+[DebuggerDisplay("EventLoop: running = {IsRunning}, now = {Now}, ready = {_ready.Count}, timers = {_timers.Count}")]
+public sealed partial class EventLoop : IDisposable
+{
+    /// <summary>The loop running on this thread, if any.</summary>
+    [ThreadStatic]
+    private static EventLoop? t_current;
+
+    /// <summary>Ready work in FIFO order. Loop thread only.</summary>
+    private readonly Queue<WorkItem> _ready = new();
+
+    /// <summary>Pending timers. Loop thread only.</summary>
+    private readonly TimerHeap _timers = new();
+
+    /// <summary>Work and wake-ups from other threads.</summary>
+    private readonly LoopInbox _inbox = new();
+
+    /// <summary>Backs <see cref="TaskScheduler"/>; made on first use.</summary>
+    private LoopTaskScheduler? _taskScheduler;
+
+    /// <summary>Backs <see cref="TimeProvider"/>; made on first use.</summary>
+    private LoopTimeProvider? _timeProvider;
+
+    /// <summary>1 while <see cref="Run(Func{Task})"/> is driving the loop. Interlocked.</summary>
+    private int _running;
+
+    /// <summary>Set by <see cref="Dispose"/>.</summary>
+    private volatile bool _disposed;
+
+    /// <summary>Last id handed out to a child; ids are per loop, so traces of a virtual-time run repeat exactly.</summary>
+    private int _lastId;
+
+    /// <summary>Creates a loop on the real, monotonic <see cref="SystemClock"/>.</summary>
+    public EventLoop()
+        : this(new SystemClock())
+    {
+    }
+
+    /// <summary>Creates a loop on <paramref name="clock"/> (for example a <see cref="VirtualClock"/>).</summary>
+    /// <param name="clock">The clock every timer of this loop follows.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="clock"/> is null.</exception>
+    public EventLoop(LoopClock clock)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        Clock = clock;
+        RootContext = new LoopSynchronizationContext(this, owner: null);
+        clock.Attach(this);
+    }
+
+    /// <summary>The loop whose thread the caller is on, or <see langword="null"/> off any loop.</summary>
+    public static EventLoop? Current => t_current;
+
+    /// <summary>The clock this loop's timers follow.</summary>
+    public LoopClock Clock { get; }
+
+    /// <summary>The current time on <see cref="Clock"/>.</summary>
+    public TimeSpan Now => Clock.Now;
+
+    /// <summary>Whether <see cref="Run(Func{Task})"/> is driving the loop right now (on whichever thread).</summary>
+    public bool IsRunning => Volatile.Read(ref _running) == 1;
+
+    /// <summary>
+    /// The loop's clock as a <see cref="System.TimeProvider"/>: <c>Task.Delay(d, loop.TimeProvider)</c>,
+    /// <c>new CancellationTokenSource(d, loop.TimeProvider)</c>, Polly and anything else that takes a
+    /// <see cref="System.TimeProvider"/> follow loop time (virtual time included). Its timers fire on the loop thread.
+    /// </summary>
+    public TimeProvider TimeProvider => _timeProvider ??= new LoopTimeProvider(this);
+
+    /// <summary>
+    /// A scheduler that runs tasks on the loop thread, for <c>Task.Factory.StartNew(.., loop.TaskScheduler)</c>
+    /// and <c>ContinueWith(.., loop.TaskScheduler)</c>. Plain <c>await</c> does not need it.
+    /// </summary>
+    public TaskScheduler TaskScheduler => _taskScheduler ??= new LoopTaskScheduler(this);
+
+    /// <summary>The context for code that belongs to no child (main, timer callbacks).</summary>
+    internal LoopSynchronizationContext RootContext { get; }
+
+    /// <summary>The timer heap. Loop thread only.</summary>
+    internal TimerHeap Timers => _timers;
+
+    /// <summary>
+    /// Releases the loop. The loop must not be running; afterwards <see cref="Run(Func{Task})"/> throws
+    /// <see cref="ObjectDisposedException"/>. Calling it again does nothing.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The loop is running.</exception>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        if (IsRunning) throw new InvalidOperationException("An EventLoop cannot be disposed while it is running; let Run return first.");
+        _disposed = true;
+        _inbox.Clear();
+        Clock.Detach(this);
+    }
+
+    /// <summary>A fresh id for a child of this loop.</summary>
+    internal int NextId() => Interlocked.Increment(ref _lastId);
+
+    /// <summary><see cref="Now"/> plus <paramref name="delay"/>, saturating instead of overflowing.</summary>
+    internal TimeSpan DeadlineAfter(TimeSpan delay)
+    {
+        var now = Now;
+        return delay > TimeSpan.MaxValue - now ? TimeSpan.MaxValue : now + delay;
+    }
+
+    /// <summary>Queues work from any thread: straight onto the run queue on the loop thread, through the inbox elsewhere.</summary>
+    internal void Post(in WorkItem item)
+    {
+        if (t_current == this) _ready.Enqueue(item);
+        else _inbox.Post(item);
+    }
+
+    /// <summary>Queues work at the back of the run queue. Loop thread only.</summary>
+    internal void Enqueue(in WorkItem item)
+    {
+        Debug.Assert(t_current == this, "The run queue belongs to the loop thread.");
+        _ready.Enqueue(item);
+    }
+
+    /// <summary>Wakes an idle loop so it looks at its clock and main task again. Any thread.</summary>
+    internal void Wake() => _inbox.Wake();
+}

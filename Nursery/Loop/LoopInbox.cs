@@ -1,0 +1,119 @@
+using System.Diagnostics;
+
+namespace Nursery;
+
+/// <summary>
+/// The loop's door to other threads: work posted from thread-pool continuations, timers, hosts and
+/// <see cref="VirtualClock.Advance"/> wake-ups all arrive here, and the idle loop thread blocks here
+/// (no spinning, so an idle loop uses no CPU).
+/// </summary>
+/// <remarks>
+/// Everything in this file is one synchronization domain guarded by <see cref="_gate"/>. Posters take the
+/// lock briefly; the loop takes it once per turn to swap the whole batch out, so a busy loop does not
+/// contend with producers item by item.
+/// </remarks>
+internal sealed class LoopInbox
+{
+    /// <summary>Guards every field below.</summary>
+    private readonly object _gate = new(); // Monitor, not System.Threading.Lock: the idle loop needs Wait/Pulse.
+
+    /// <summary>Work posted from other threads, in arrival order.</summary>
+    private Queue<WorkItem> _pending = new();
+
+    /// <summary>An empty queue to swap with <see cref="_pending"/> when draining.</summary>
+    private Queue<WorkItem> _spare = new();
+
+    /// <summary>True while the loop thread is blocked (or about to block) in <see cref="Wait"/>.</summary>
+    private bool _waiting;
+
+    /// <summary>A wake-up without work (clock advanced, main task completed) arrived since the last wait.</summary>
+    private bool _woken;
+
+    /// <summary>Whether anything is waiting to be drained. A racy read, good enough for a hint.</summary>
+    public bool IsEmpty
+    {
+        get
+        {
+            lock (_gate) return _pending.Count == 0;
+        }
+    }
+
+    /// <summary>Queues <paramref name="item"/> and wakes the loop if it is idle. Any thread.</summary>
+    public void Post(in WorkItem item)
+    {
+        lock (_gate)
+        {
+            _pending.Enqueue(item);
+            if (_waiting) Monitor.Pulse(_gate);
+        }
+    }
+
+    /// <summary>Wakes the loop without giving it work, so it re-checks its clock and its main task. Any thread.</summary>
+    public void Wake()
+    {
+        lock (_gate)
+        {
+            _woken = true;
+            if (_waiting) Monitor.Pulse(_gate);
+        }
+    }
+
+    /// <summary>Moves every posted item, in order, to the end of <paramref name="ready"/>. Loop thread only.</summary>
+    public void DrainTo(Queue<WorkItem> ready)
+    {
+        Queue<WorkItem> batch;
+        lock (_gate)
+        {
+            if (_pending.Count == 0) return;
+            batch = _pending;
+            _pending = _spare;
+            _spare = batch;
+        }
+        // Outside the lock: producers are not held up while the batch is copied.
+        while (batch.TryDequeue(out var item)) ready.Enqueue(item);
+    }
+
+    /// <summary>
+    /// Blocks the loop thread until work is posted, <see cref="Wake"/> is called, or <paramref name="timeout"/>
+    /// passes (<see langword="null"/> waits indefinitely). Returns at once if either already happened.
+    /// </summary>
+    public void Wait(TimeSpan? timeout)
+    {
+        lock (_gate)
+        {
+            Debug.Assert(!_waiting, "Only the loop thread waits, and never twice at once.");
+            if (_pending.Count == 0 && !_woken)
+            {
+                _waiting = true;
+                try
+                {
+                    if (timeout is { } t) Monitor.Wait(_gate, RoundUpToMilliseconds(t));
+                    else Monitor.Wait(_gate);
+                }
+                finally
+                {
+                    _waiting = false;
+                }
+            }
+            _woken = false;
+        }
+    }
+
+    /// <summary>Drops everything that was posted (the loop abandons it when Run ends or the loop is disposed).</summary>
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _pending.Clear();
+            _woken = false;
+        }
+    }
+
+    // Waking a millisecond late is harmless; waking early would make the loop spin until the deadline.
+    private static TimeSpan RoundUpToMilliseconds(TimeSpan t)
+    {
+        if (t <= TimeSpan.Zero) return TimeSpan.Zero;
+        var ms = Math.Ceiling(t.TotalMilliseconds);
+        return ms >= int.MaxValue ? TimeSpan.FromMilliseconds(int.MaxValue - 1) : TimeSpan.FromMilliseconds(ms);
+    }
+}

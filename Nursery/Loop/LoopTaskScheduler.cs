@@ -1,0 +1,34 @@
+namespace Nursery;
+
+/// <summary>
+/// A <see cref="TaskScheduler"/> that runs tasks on the loop thread, in FIFO order with everything else the
+/// loop runs. Exposed as <see cref="EventLoop.TaskScheduler"/> for <c>Task.Factory.StartNew</c> and
+/// <c>ContinueWith</c>; plain <c>await</c> does not need it (the synchronization context handles that).
+/// </summary>
+internal sealed class LoopTaskScheduler : TaskScheduler
+{
+    /// <summary>The loop that runs the tasks.</summary>
+    private readonly EventLoop _loop;
+
+    /// <summary>Cached so queueing a task allocates nothing beyond the task itself.</summary>
+    private readonly SendOrPostCallback _execute;
+
+    public LoopTaskScheduler(EventLoop loop)
+    {
+        _loop = loop;
+        _execute = state => TryExecuteTask((Task)state!);
+    }
+
+    /// <inheritdoc />
+    public override int MaximumConcurrencyLevel => 1;
+
+    /// <inheritdoc />
+    protected override void QueueTask(Task task) => _loop.Post(new WorkItem(_execute, task, _loop.RootContext));
+
+    /// <summary>Inline only on the loop thread itself; anywhere else the task must wait its turn on the loop.</summary>
+    protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) =>
+        EventLoop.Current == _loop && TryExecuteTask(task);
+
+    /// <summary>The loop does not keep a separate list of tasks (they are ordinary run-queue items).</summary>
+    protected override IEnumerable<Task>? GetScheduledTasks() => null;
+}

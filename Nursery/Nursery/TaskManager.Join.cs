@@ -1,0 +1,59 @@
+namespace Nursery;
+
+public sealed partial class TaskManager
+{
+    /// <summary>
+    /// Joins the manager: waits until every child has ended (including children spawned while waiting), then
+    /// closes it and reports failures. One failure is rethrown as the same exception object with its stack trace;
+    /// several as an <see cref="AggregateException"/> in the order they happened. A cancellation alone (from
+    /// <see cref="Cancel"/> or an enclosing scope) is not an error: the join then returns normally.
+    /// Later calls do nothing more.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Called from a thread other than the loop's.</exception>
+    public ValueTask DisposeAsync()
+    {
+        ThrowIfNotOnLoop();
+        switch (_state)
+        {
+            case State.Closed:
+                return default;
+            case State.Joining:
+                // A second call while the first is still joining waits too, but the failures are the first caller's to report.
+                return new ValueTask(WaitForChildrenAsync());
+        }
+        _state = State.Joining;
+        if (_live > 0) return new ValueTask(JoinAndCloseAsync());
+        Close();
+        return _failures is { Count: > 0 } ? ValueTask.FromException(Failures.Combine(_failures)) : default;
+    }
+
+    /// <summary>Completes once no child is live. Spawning while waiting extends the wait. Loop thread only.</summary>
+    internal async Task WaitForChildrenAsync()
+    {
+        while (_live > 0) await (_allEnded ??= new TaskCompletionSource()).Task;
+    }
+
+    private async Task JoinAndCloseAsync()
+    {
+        await WaitForChildrenAsync();
+        Close();
+        Failures.ThrowIfAny(_failures);
+    }
+
+    /// <summary>No more children from now on; the owner no longer needs to reach this manager.</summary>
+    private void Close()
+    {
+        _state = State.Closed;
+        _owner?.RemoveNestedManager(this);
+    }
+
+    /// <summary>Wakes the joiners once the last live child has ended.</summary>
+    private void SignalIfAllEnded()
+    {
+        if (_live == 0 && _allEnded is { } allEnded)
+        {
+            _allEnded = null;
+            allEnded.TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,161 @@
+namespace Nursery;
+
+public sealed partial class TaskManager
+{
+    /// <summary>
+    /// Starts <paramref name="body"/> as a child on a later turn of the loop (never synchronously), in spawn order.
+    /// The body's token fires when the child, this manager or an enclosing manager is cancelled.
+    /// </summary>
+    /// <typeparam name="T">The child's result type.</typeparam>
+    /// <param name="body">The child's code.</param>
+    /// <returns>A handle to the child; its result is also kept in <see cref="Values"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The manager has finished joining, or this is not the loop's thread.</exception>
+    public ChildTask<T> Spawn<T>(Func<CancellationToken, Task<T>> body)
+    {
+        Validate(body, TimeSpan.Zero);
+        return Admit(new ChildTask<T>(this, _loop.NextId(), body), delay: null);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="body"/> as a child on a later turn of the loop (never synchronously), in spawn order.
+    /// The body's token fires when the child, this manager or an enclosing manager is cancelled.
+    /// </summary>
+    /// <param name="body">The child's code.</param>
+    /// <returns>A handle to the child.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The manager has finished joining, or this is not the loop's thread.</exception>
+    public ChildTask Spawn(Func<CancellationToken, Task> body)
+    {
+        Validate(body, TimeSpan.Zero);
+        return Admit(new ChildTask(this, _loop.NextId(), body), delay: null);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="body"/> as a child on a later turn of the loop (never synchronously), in spawn order.
+    /// Without a token, the child still sees cancellation at every <see cref="EventLoop.Sleep(TimeSpan)"/> and <see cref="EventLoop.Yield"/>.
+    /// </summary>
+    /// <typeparam name="T">The child's result type.</typeparam>
+    /// <param name="body">The child's code.</param>
+    /// <returns>A handle to the child; its result is also kept in <see cref="Values"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The manager has finished joining, or this is not the loop's thread.</exception>
+    public ChildTask<T> Spawn<T>(Func<Task<T>> body)
+    {
+        Validate(body, TimeSpan.Zero);
+        return Admit(new ChildTask<T>(this, _loop.NextId(), body), delay: null);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="body"/> as a child on a later turn of the loop (never synchronously), in spawn order.
+    /// Without a token, the child still sees cancellation at every <see cref="EventLoop.Sleep(TimeSpan)"/> and <see cref="EventLoop.Yield"/>.
+    /// </summary>
+    /// <param name="body">The child's code.</param>
+    /// <returns>A handle to the child.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The manager has finished joining, or this is not the loop's thread.</exception>
+    public ChildTask Spawn(Func<Task> body)
+    {
+        Validate(body, TimeSpan.Zero);
+        return Admit(new ChildTask(this, _loop.NextId(), body), delay: null);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="body"/> as a child once <paramref name="delay"/> has passed on the loop's clock
+    /// (counted from now). Until then the child is <see cref="ChildTaskStatus.Scheduled"/>; cancelling it
+    /// before it starts means its body never runs.
+    /// </summary>
+    /// <typeparam name="T">The child's result type.</typeparam>
+    /// <param name="body">The child's code.</param>
+    /// <param name="delay">How long to wait before starting; zero or positive.</param>
+    /// <returns>A handle to the child; its result is also kept in <see cref="Values"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">The manager has finished joining, or this is not the loop's thread.</exception>
+    public ChildTask<T> Schedule<T>(Func<CancellationToken, Task<T>> body, TimeSpan delay)
+    {
+        Validate(body, delay);
+        return Admit(new ChildTask<T>(this, _loop.NextId(), body), delay);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="body"/> as a child once <paramref name="delay"/> has passed on the loop's clock
+    /// (counted from now). Until then the child is <see cref="ChildTaskStatus.Scheduled"/>.
+    /// </summary>
+    /// <param name="body">The child's code.</param>
+    /// <param name="delay">How long to wait before starting; zero or positive.</param>
+    /// <returns>A handle to the child.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">The manager has finished joining, or this is not the loop's thread.</exception>
+    public ChildTask Schedule(Func<CancellationToken, Task> body, TimeSpan delay)
+    {
+        Validate(body, delay);
+        return Admit(new ChildTask(this, _loop.NextId(), body), delay);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="body"/> as a child once <paramref name="delay"/> has passed on the loop's clock
+    /// (counted from now). Until then the child is <see cref="ChildTaskStatus.Scheduled"/>.
+    /// </summary>
+    /// <typeparam name="T">The child's result type.</typeparam>
+    /// <param name="body">The child's code.</param>
+    /// <param name="delay">How long to wait before starting; zero or positive.</param>
+    /// <returns>A handle to the child; its result is also kept in <see cref="Values"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">The manager has finished joining, or this is not the loop's thread.</exception>
+    public ChildTask<T> Schedule<T>(Func<Task<T>> body, TimeSpan delay)
+    {
+        Validate(body, delay);
+        return Admit(new ChildTask<T>(this, _loop.NextId(), body), delay);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="body"/> as a child once <paramref name="delay"/> has passed on the loop's clock
+    /// (counted from now). Until then the child is <see cref="ChildTaskStatus.Scheduled"/>.
+    /// </summary>
+    /// <param name="body">The child's code.</param>
+    /// <param name="delay">How long to wait before starting; zero or positive.</param>
+    /// <returns>A handle to the child.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">The manager has finished joining, or this is not the loop's thread.</exception>
+    public ChildTask Schedule(Func<Task> body, TimeSpan delay)
+    {
+        Validate(body, delay);
+        return Admit(new ChildTask(this, _loop.NextId(), body), delay);
+    }
+
+    /// <summary>The checks every Spawn/Schedule makes, in the order a caller would want to hear about them.</summary>
+    private void Validate(Delegate body, TimeSpan delay)
+    {
+        ThrowIfNotOnLoop();
+        ArgumentNullException.ThrowIfNull(body, nameof(body));
+        if (delay < TimeSpan.Zero) throw ThrowHelper.NegativeDelay(nameof(delay), delay);
+        if (_state == State.Closed) throw ThrowHelper.ManagerClosed();
+    }
+
+    /// <summary>Adds a validated child: onto the run queue now, or into the timer heap for later.</summary>
+    private TChild Admit<TChild>(TChild child, TimeSpan? delay)
+        where TChild : ChildTask
+    {
+        _children.Add(child);
+        _live++;
+        if (IsCancellationRequested)
+        {
+            // Spawned into a cancelled manager: it starts (on its turn) already cancelled and never runs its body.
+            child.RequestCancel();
+            child.EnqueueStart();
+        }
+        else if (delay is { } d)
+        {
+            _loop.Timers.Add(child, _loop.DeadlineAfter(d));
+        }
+        else
+        {
+            child.EnqueueStart();
+        }
+        return child;
+    }
+}

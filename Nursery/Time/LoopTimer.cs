@@ -1,0 +1,122 @@
+namespace Nursery;
+
+/// <summary>
+/// A <see cref="ITimer"/> from the loop's <see cref="LoopTimeProvider"/>: an entry in the loop's timer heap
+/// whose callback runs on the loop thread.
+/// </summary>
+/// <remarks>
+/// <see cref="Change"/> and <see cref="Dispose"/> may be called from any thread (a
+/// <see cref="CancellationTokenSource"/> disposes its timer wherever it is disposed). The wanted schedule is
+/// recorded under <see cref="_gate"/>; the heap itself is touched only on the loop thread, directly when the
+/// caller is on it, otherwise by a work item posted to the loop's inbox.
+/// </remarks>
+internal sealed class LoopTimer : ITimer, ITimerTarget
+{
+    /// <summary>Applies the latest recorded schedule on the loop thread.</summary>
+    private static readonly SendOrPostCallback s_apply = static state => ((LoopTimer)state!).Apply();
+
+    /// <summary>The loop whose heap holds this timer.</summary>
+    private readonly EventLoop _loop;
+
+    /// <summary>The user's callback and its argument.</summary>
+    private readonly TimerCallback _callback;
+    private readonly object? _state;
+
+    /// <summary>ExecutionContext captured at creation, like System.Threading timers (null when flow was suppressed).</summary>
+    private readonly ExecutionContext? _executionContext;
+
+    /// <summary>Guards <see cref="_deadline"/>, <see cref="_period"/> and <see cref="_disposed"/>.</summary>
+    private readonly Lock _gate = new();
+
+    /// <summary>When the timer should fire next; null when it is stopped.</summary>
+    private TimeSpan? _deadline;
+
+    /// <summary>Time between firings; <see cref="Timeout.InfiniteTimeSpan"/> or zero for a one-shot timer.</summary>
+    private TimeSpan _period;
+
+    /// <summary>Once disposed, the timer never fires again.</summary>
+    private bool _disposed;
+
+    public LoopTimer(EventLoop loop, TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        _loop = loop;
+        _callback = callback;
+        _state = state;
+        _executionContext = ExecutionContext.Capture();
+        Change(dueTime, period);
+    }
+
+    /// <inheritdoc />
+    public int TimerIndex { get; set; } = -1;
+
+    /// <summary>Rejects what <see cref="System.Threading.Timer"/> rejects: negative spans other than infinite.</summary>
+    public static void Validate(TimeSpan value, string name)
+    {
+        if (value < TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
+            throw new ArgumentOutOfRangeException(name, value, "The time must be zero or positive, or Timeout.InfiniteTimeSpan.");
+    }
+
+    /// <inheritdoc />
+    public bool Change(TimeSpan dueTime, TimeSpan period)
+    {
+        Validate(dueTime, nameof(dueTime));
+        Validate(period, nameof(period));
+        lock (_gate)
+        {
+            if (_disposed) return false;
+            _deadline = dueTime == Timeout.InfiniteTimeSpan ? null : _loop.DeadlineAfter(dueTime);
+            _period = period;
+        }
+        ApplyOnLoop();
+        return true;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _deadline = null;
+        }
+        ApplyOnLoop();
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return default;
+    }
+
+    void ITimerTarget.OnTimer()
+    {
+        lock (_gate)
+        {
+            if (_disposed || _deadline is not { } fired) return;
+            // Periodic timers advance from the deadline they were due at, not from "now", so they do not drift.
+            _deadline = _period > TimeSpan.Zero && _period != Timeout.InfiniteTimeSpan ? Saturate(fired, _period) : null;
+        }
+        Apply();
+        if (_executionContext is null) _callback(_state);
+        else ExecutionContext.Run(_executionContext, static s => { var t = (LoopTimer)s!; t._callback(t._state); }, this);
+    }
+
+    private void ApplyOnLoop()
+    {
+        if (EventLoop.Current == _loop) Apply();
+        else _loop.Post(new WorkItem(s_apply, this, _loop.RootContext));
+    }
+
+    /// <summary>Brings the heap in line with the recorded schedule. Loop thread only.</summary>
+    private void Apply()
+    {
+        TimeSpan? deadline;
+        lock (_gate) deadline = _deadline;
+        _loop.Timers.Remove(this);
+        if (deadline is { } d) _loop.Timers.Add(this, d);
+    }
+
+    private static TimeSpan Saturate(TimeSpan at, TimeSpan plus) => plus > TimeSpan.MaxValue - at ? TimeSpan.MaxValue : at + plus;
+}
