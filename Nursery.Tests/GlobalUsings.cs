@@ -1,0 +1,3 @@
+global using Nursery.Tests.Support;
+global using Xunit;
+global using static Nursery.Tests.Support.Virtual;

@@ -1,0 +1,66 @@
+// Nursery build script (Cake 7, a local tool: `dotnet tool restore` then `dotnet cake --target=<Name>`).
+//   Build  - compile everything in Release with warnings as errors
+//   Test   - run the unit tests and the conformance suite (default)
+//   Pack   - produce Nursery.<version>.nupkg and .snupkg in artifacts/packages
+//   Bench  - run the BenchmarkDotNet suite (pass --bench-filter='*Spawn*' to narrow it)
+var target = Argument("target", "Test");
+var configuration = Argument("configuration", "Release");
+var benchFilter = Argument("bench-filter", "*");
+var root = MakeAbsolute(Directory("."));
+var artifacts = root.Combine("artifacts");
+
+Task("Build")
+    .Does(() =>
+{
+    DotNetBuild(root.CombineWithFilePath("Nursery.sln").FullPath, new DotNetBuildSettings
+    {
+        Configuration = configuration,
+    });
+});
+
+Task("Test")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    DotNetTest(root.CombineWithFilePath("Nursery.sln").FullPath, new DotNetTestSettings
+    {
+        Configuration = configuration,
+        NoBuild = true,
+    });
+    var conformance = root.Combine("../shared/conformance").CombineWithFilePath("run.sh");
+    if (FileExists(conformance))
+    {
+        var exit = StartProcess("bash", new ProcessSettings
+        {
+            Arguments = $"\"{conformance.FullPath}\" Nursery/Nursery.csproj",
+            WorkingDirectory = root,
+        });
+        if (exit != 0) throw new Exception("The conformance suite failed.");
+    }
+    else
+    {
+        Warning("No ../shared/conformance beside the repository: conformance suite skipped.");
+    }
+});
+
+Task("Pack")
+    .Does(() =>
+{
+    DotNetPack(root.CombineWithFilePath("Nursery/Nursery.csproj").FullPath, new DotNetPackSettings
+    {
+        Configuration = configuration,
+        OutputDirectory = artifacts.Combine("packages"),
+    });
+});
+
+Task("Bench")
+    .Does(() =>
+{
+    DotNetRun(root.CombineWithFilePath("Nursery.Benchmarks/Nursery.Benchmarks.csproj").FullPath, new DotNetRunSettings
+    {
+        Configuration = "Release",
+        ArgumentCustomization = args => args.Append("--").Append("--filter").AppendQuoted(benchFilter),
+    });
+});
+
+RunTarget(target);
