@@ -34,12 +34,6 @@ public sealed partial class EventLoop : IDisposable
     /// <summary>Work and wake-ups from other threads.</summary>
     private readonly LoopInbox _inbox = new();
 
-    /// <summary>Backs <see cref="TaskScheduler"/>; made on first use.</summary>
-    private LoopTaskScheduler? _taskScheduler;
-
-    /// <summary>Backs <see cref="TimeProvider"/>; made on first use.</summary>
-    private LoopTimeProvider? _timeProvider;
-
     /// <summary>1 while <see cref="Run(Func{Task})"/> is driving the loop. Interlocked.</summary>
     private int _running;
 
@@ -63,6 +57,8 @@ public sealed partial class EventLoop : IDisposable
         ArgumentNullException.ThrowIfNull(clock);
         Clock = clock;
         RootContext = new LoopSynchronizationContext(this, owner: null);
+        TimeProvider = new LoopTimeProvider(this);
+        TaskScheduler = new LoopTaskScheduler(this);
         clock.Attach(this);
     }
 
@@ -83,13 +79,13 @@ public sealed partial class EventLoop : IDisposable
     /// <c>new CancellationTokenSource(d, loop.TimeProvider)</c>, Polly and anything else that takes a
     /// <see cref="System.TimeProvider"/> follow loop time (virtual time included). Its timers fire on the loop thread.
     /// </summary>
-    public TimeProvider TimeProvider => _timeProvider ??= new LoopTimeProvider(this);
+    public TimeProvider TimeProvider { get; }
 
     /// <summary>
     /// A scheduler that runs tasks on the loop thread, for <c>Task.Factory.StartNew(.., loop.TaskScheduler)</c>
     /// and <c>ContinueWith(.., loop.TaskScheduler)</c>. Plain <c>await</c> does not need it.
     /// </summary>
-    public TaskScheduler TaskScheduler => _taskScheduler ??= new LoopTaskScheduler(this);
+    public TaskScheduler TaskScheduler { get; }
 
     /// <summary>The context for code that belongs to no child (main, timer callbacks).</summary>
     internal LoopSynchronizationContext RootContext { get; }
