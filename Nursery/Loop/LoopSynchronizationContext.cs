@@ -24,6 +24,9 @@ internal sealed class LoopSynchronizationContext(EventLoop loop, ChildTask? owne
     public static ChildTask? CurrentOwner(EventLoop loop) =>
         Current is LoopSynchronizationContext context && context.Loop == loop ? context.Owner : null;
 
+    /// <summary>The child whose context is current on this thread (used only on a loop thread).</summary>
+    public static ChildTask? CurrentChild => (Current as LoopSynchronizationContext)?.Owner;
+
     /// <summary>Queues the callback on the loop, from any thread. Never runs it inline.</summary>
     public override void Post(SendOrPostCallback d, object? state)
     {

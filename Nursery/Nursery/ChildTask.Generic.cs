@@ -67,8 +67,7 @@ public sealed class ChildTask<T> : ChildTask
                 tcs.TrySetCanceled(CancelledToken);
                 break;
             default:
-                tcs.TrySetException(Exception!);
-                MarkObserved(tcs.Task);
+                if (tcs.TrySetException(Exception!)) MarkObserved(tcs.Task);
                 break;
         }
     }

@@ -8,10 +8,10 @@ namespace Nursery;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The handle is also the child's whole state: the run-queue item that starts it, its timer when scheduled,
-/// its list of pending checkpoints, and (only if asked for) its cancellation source and completion task.
-/// Children that never ask for a token or a completion task cost no <see cref="CancellationTokenSource"/>
-/// and no <see cref="TaskCompletionSource"/>.
+/// The handle is also the child's state: the run-queue item that starts it, its timer when scheduled, and its
+/// list of pending checkpoints. What few children need (a cancellation source for a token, a completion task,
+/// nested managers, a failure) lives in a separate <see cref="ChildTaskColdState"/> made on first use, so a
+/// plain child costs one small object plus its synchronization context.
 /// </para>
 /// <para>
 /// <see cref="ChildTask"/> is deliberately not awaitable: an awaitable return value would make every
@@ -28,55 +28,46 @@ public class ChildTask : ITimerTarget
     /// <summary>Starts a child inside the ExecutionContext captured when it was spawned.</summary>
     private static readonly ContextCallback s_startInContext = static state => ((ChildTask)state!).InvokeBodyAndObserve();
 
-    /// <summary>Brings the end of a body that completed on another thread back to the loop.</summary>
-    private static readonly SendOrPostCallback s_observeOnLoop = static state => ((ChildTask)state!).OnBodyCompleted();
-
-    /// <summary>Stored in <see cref="_completion"/> once the child has ended and nobody had asked for <see cref="Completion"/>.</summary>
-    private static readonly object s_ended = new();
+    /// <summary>
+    /// The one continuation shared by every child's body task. It is registered while the child's own context is
+    /// current, so the runtime runs it under that context (inline, or posted to the loop), and the context says
+    /// which child's body completed. No delegate per child.
+    /// </summary>
+    private static readonly Action s_onBodyCompleted = static () =>
+    {
+        var owner = LoopSynchronizationContext.CurrentChild;
+        Debug.Assert(owner is not null, "A body's completion callback runs under its child's context.");
+        owner?.ObserveBody();
+    };
 
     /// <summary>What the body's token is when the child is already cancelled and has no source of its own.</summary>
     private static readonly CancellationToken s_cancelledToken = new(canceled: true);
 
-    /// <summary>The user's body until the child starts; null afterwards so the closure can be collected. Loop thread only.</summary>
-    private object? _body;
+    /// <summary>The user's body until the child starts, then the body's task until it completes; null afterwards. Loop thread only.</summary>
+    private object? _work;
 
     /// <summary>The ExecutionContext at spawn time (AsyncLocal values flow into the child); null once started.</summary>
     private ExecutionContext? _executionContext;
 
-    /// <summary>The body's task while the loop waits for it to complete. Loop thread (and the completing thread, once).</summary>
-    private Task? _bodyTask;
+    /// <summary>Head of the list of this child's pending sleeps, so cancellation can abort them. Loop thread only.</summary>
+    private SleepOperation? _checkpoints;
+
+    /// <summary>State few children need, made on first use (thread-safely: Completion may be asked for anywhere).</summary>
+    private ChildTaskColdState? _cold;
 
     /// <summary>Current status; written on the loop thread, read anywhere.</summary>
     private volatile ChildTaskStatus _status;
 
-    /// <summary>The failure when <see cref="ChildTaskStatus.Faulted"/>. Written before <see cref="_status"/>.</summary>
-    private Exception? _exception;
-
     /// <summary>Cancellation has been requested for this child, directly or from an enclosing manager. Loop thread only.</summary>
     private bool _cancelRequested;
-
-    /// <summary>Created only when the body asks for a token. Loop thread only.</summary>
-    private CancellationTokenSource? _cancellation;
-
-    /// <summary>Head of the list of this child's pending sleeps, so cancellation can abort them. Loop thread only.</summary>
-    private SleepOperation? _checkpoints;
-
-    /// <summary>Managers created inside this child's code that are still open. Loop thread only.</summary>
-    private List<TaskManager>? _nestedManagers;
-
-    /// <summary>null, a TaskCompletionSource made on request, or <see cref="s_ended"/>. Swapped with interlocked operations.</summary>
-    private object? _completion;
-
-    /// <summary>Slot in the loop's timer heap while scheduled; -1 otherwise. Loop thread only.</summary>
-    private int _timerIndex = -1;
 
     private protected ChildTask(TaskManager manager, int id, object? body)
     {
         Manager = manager;
         Id = id;
-        _body = body;
+        _work = body;
         Context = new LoopSynchronizationContext(manager.Loop, this);
-        _executionContext = body is null ? null : ExecutionContext.Capture();
+        if (body is not null) _executionContext = ExecutionContext.Capture();
     }
 
     internal ChildTask(TaskManager manager, int id, Func<Task> body)
@@ -89,10 +80,6 @@ public class ChildTask : ITimerTarget
     {
     }
 
-    /// <summary>Creates the state that runs a <see cref="TaskManager.RunAsync"/> body: a child that is not listed in the manager.</summary>
-    internal static ChildTask CreateBodyScope(TaskManager manager, int id) =>
-        new(manager, id, (object?)null) { _status = ChildTaskStatus.Running };
-
     /// <summary>A number that identifies this child among all children of its loop.</summary>
     public int Id { get; }
 
@@ -100,7 +87,7 @@ public class ChildTask : ITimerTarget
     public ChildTaskStatus Status => _status;
 
     /// <summary>The exception the child failed with when <see cref="Status"/> is <see cref="ChildTaskStatus.Faulted"/>; otherwise null.</summary>
-    public Exception? Exception => _status == ChildTaskStatus.Faulted ? _exception : null;
+    public Exception? Exception => _status == ChildTaskStatus.Faulted ? _cold!.Failure : null;
 
     /// <summary>
     /// A task that ends when the child ends: successfully when it completed, with the child's own exception
@@ -128,24 +115,28 @@ public class ChildTask : ITimerTarget
     {
         get
         {
-            if (_cancellation is not null) return _cancellation.Token;
+            if (_cold?.Cancellation is { } existing) return existing.Token;
             if (_cancelRequested) return s_cancelledToken;
-            _cancellation = new CancellationTokenSource();
-            return _cancellation.Token;
+            var source = new CancellationTokenSource();
+            EnsureCold().Cancellation = source;
+            return source.Token;
         }
     }
 
     /// <summary>Whether the body asked for a token (and so has a cancellation source of its own).</summary>
-    internal bool HasOwnToken => _cancellation is not null;
+    internal bool HasOwnToken => _cold?.Cancellation is not null;
 
     /// <summary>The token that cancelled checkpoints report: the child's own if it has one.</summary>
-    internal CancellationToken CancelledToken => _cancellation?.Token ?? s_cancelledToken;
+    internal CancellationToken CancelledToken => _cold?.Cancellation?.Token ?? s_cancelledToken;
 
     /// <inheritdoc />
     int ITimerTarget.TimerIndex
     {
-        get => _timerIndex;
-        set => _timerIndex = value;
+        get => _cold?.TimerIndex ?? -1;
+        set
+        {
+            if (value >= 0 || _cold is not null) EnsureCold().TimerIndex = value;
+        }
     }
 
     /// <summary>
@@ -162,6 +153,10 @@ public class ChildTask : ITimerTarget
 
     /// <summary>The result boxed for <see cref="TaskManager.Values"/>: null for children without a result.</summary>
     internal virtual object? BoxedResult => null;
+
+    /// <summary>Creates the state that runs a <see cref="TaskManager.RunAsync"/> body: a child that is not listed in the manager.</summary>
+    internal static ChildTask CreateBodyScope(TaskManager manager, int id) =>
+        new(manager, id, (object?)null) { _status = ChildTaskStatus.Running };
 
     /// <summary>Puts the child on the loop's run queue.</summary>
     internal void EnqueueStart() => Manager.Loop.Enqueue(new WorkItem(s_start, this, Context));
@@ -180,7 +175,7 @@ public class ChildTask : ITimerTarget
         {
             // Not started: a scheduled child leaves the heap and starts now, which ends it Cancelled without
             // running its body. A spawned child is already on the run queue and does the same on its turn.
-            if (_timerIndex >= 0)
+            if (_cold is { TimerIndex: >= 0 })
             {
                 Manager.Loop.Timers.Remove(this);
                 EnqueueStart();
@@ -188,15 +183,15 @@ public class ChildTask : ITimerTarget
             return;
         }
         CancelCheckpoints();
-        if (_nestedManagers is { } nested)
+        if (_cold?.NestedManagers is { } nested)
         {
-            // Index loop: a manager may close (and leave the list) while being cancelled.
+            // Index loop from the end: a manager may close (and leave the list) while being cancelled.
             for (var i = nested.Count - 1; i >= 0; i--)
             {
                 if (i < nested.Count) nested[i].CancelCore();
             }
         }
-        if (_cancellation is { } source) Manager.CancelSource(source);
+        if (_cold?.Cancellation is { } source) Manager.CancelSource(source);
     }
 
     /// <summary>Registers a sleep so that cancelling this child can abort it.</summary>
@@ -218,10 +213,10 @@ public class ChildTask : ITimerTarget
     }
 
     /// <summary>Records a manager created inside this child's code, so cancelling the child reaches it.</summary>
-    internal void AddNestedManager(TaskManager manager) => (_nestedManagers ??= []).Add(manager);
+    internal void AddNestedManager(TaskManager manager) => (EnsureCold().NestedManagers ??= []).Add(manager);
 
     /// <summary>Forgets a nested manager once it has joined.</summary>
-    internal void RemoveNestedManager(TaskManager manager) => _nestedManagers?.Remove(manager);
+    internal void RemoveNestedManager(TaskManager manager) => _cold?.NestedManagers?.Remove(manager);
 
     /// <summary>Ends a RunAsync body scope: its leftover sleeps are cancelled, like a child's.</summary>
     internal void EndBodyScope(ChildTaskStatus status)
@@ -248,9 +243,9 @@ public class ChildTask : ITimerTarget
     /// <summary>The task of a source made by <see cref="CreateCompletionSource"/>.</summary>
 #pragma warning disable VSTHRD200 // Returns an existing task; it is not an asynchronous operation itself.
     private protected virtual Task TaskOf(object source) => ((TaskCompletionSource)source).Task;
-
-    /// <summary>Completes a source made by <see cref="CreateCompletionSource"/> from the child's final state.</summary>
 #pragma warning restore VSTHRD200
+
+    /// <summary>Completes a source made by <see cref="CreateCompletionSource"/> from the child's final state. Idempotent, any thread.</summary>
     private protected virtual void CompleteSource(object source)
     {
         var tcs = (TaskCompletionSource)source;
@@ -263,8 +258,7 @@ public class ChildTask : ITimerTarget
                 tcs.TrySetCanceled(CancelledToken);
                 break;
             default:
-                tcs.TrySetException(_exception!);
-                MarkObserved(tcs.Task);
+                if (tcs.TrySetException(Exception!)) MarkObserved(tcs.Task);
                 break;
         }
     }
@@ -275,27 +269,37 @@ public class ChildTask : ITimerTarget
     /// </summary>
     private protected static void MarkObserved(Task task) => _ = task.Exception;
 
-#pragma warning disable VSTHRD200 // Returns an existing task; it is not an asynchronous operation itself.
-    private Task GetCompletionTask()
+    private ChildTaskColdState EnsureCold()
     {
-        while (true)
-        {
-            var current = Volatile.Read(ref _completion);
-            if (current is not null && current != s_ended) return TaskOf(current);
-            var source = CreateCompletionSource();
-            if (current == s_ended) CompleteSource(source); // the child has ended: a finished task, built once
-            if (Interlocked.CompareExchange(ref _completion, source, current) == current) return TaskOf(source);
-        }
+        var cold = Volatile.Read(ref _cold);
+        if (cold is not null) return cold;
+        var created = new ChildTaskColdState();
+        return Interlocked.CompareExchange(ref _cold, created, null) ?? created;
     }
 
+#pragma warning disable VSTHRD200 // Returns an existing task; it is not an asynchronous operation itself.
+    private Task GetCompletionTask()
 #pragma warning restore VSTHRD200
+    {
+        var cold = EnsureCold();
+        var source = Volatile.Read(ref cold.Completion);
+        if (source is null)
+        {
+            var created = CreateCompletionSource();
+            source = Interlocked.CompareExchange(ref cold.Completion, created, null) ?? created;
+        }
+        // The interlocked operations above are full fences, and End() fences between writing the final status and
+        // looking for a source: whichever side comes second completes the source (completing is idempotent).
+        if (IsEnded) CompleteSource(source);
+        return TaskOf(source);
+    }
 
     private void Start()
     {
         if (_status != ChildTaskStatus.Scheduled) return;
         if (_cancelRequested)
         {
-            _body = null;
+            _work = null;
             _executionContext = null;
             End(ChildTaskStatus.Cancelled, null);
             return;
@@ -309,8 +313,8 @@ public class ChildTask : ITimerTarget
 
     private void InvokeBodyAndObserve()
     {
-        var body = _body!;
-        _body = null;
+        var body = _work!;
+        _work = null;
         Task? task;
         try
         {
@@ -318,8 +322,9 @@ public class ChildTask : ITimerTarget
         }
         catch (Exception e)
         {
-            // A body that throws before returning a task fails the child the same way.
-            EndAfterFailure(e);
+            // A body that throws before returning a task fails (or, once cancelled, cancels) the child the same way.
+            if (_cancelRequested && e is OperationCanceledException) End(ChildTaskStatus.Cancelled, null);
+            else End(ChildTaskStatus.Faulted, e);
             return;
         }
         if (task is null)
@@ -332,24 +337,21 @@ public class ChildTask : ITimerTarget
             Observe(task);
             return;
         }
-        _bodyTask = task;
-        // Registered under the child's own context: when the body's last step completes under it (the usual
-        // case) the callback runs inline; from anywhere else (another child, a thread-pool thread after a
-        // ConfigureAwait(false)) it is posted to the loop. ConfigureAwait(false) here would be worse: with a
-        // custom context current, the runtime refuses to inline it and sends it through the thread pool,
-        // which lets a virtual clock jump ahead before the child's end is seen.
-        task.GetAwaiter().UnsafeOnCompleted(OnBodyCompleted);
+        _work = task;
+        // The shared continuation must capture this child's context (the body may have left another one current).
+        // Under it, the runtime runs the continuation inline when the body's last step completes in this child's
+        // own turn (the usual case) and posts it to the loop otherwise: another child, a timer, a thread-pool
+        // thread after ConfigureAwait(false). Never ConfigureAwait(false) here: with a custom context current, the
+        // runtime refuses to inline such a continuation and sends it through the thread pool, which would let a
+        // virtual clock jump ahead before the child's end is seen.
+        SynchronizationContext.SetSynchronizationContext(Context);
+        task.GetAwaiter().UnsafeOnCompleted(s_onBodyCompleted);
     }
 
-    private void OnBodyCompleted()
+    private void ObserveBody()
     {
-        if (EventLoop.Current != Manager.Loop)
-        {
-            Manager.Loop.Post(new WorkItem(s_observeOnLoop, this, Context));
-            return;
-        }
-        var task = _bodyTask!;
-        _bodyTask = null;
+        if (_work is not Task task) return;
+        _work = null;
         Observe(task);
     }
 
@@ -370,28 +372,22 @@ public class ChildTask : ITimerTarget
         }
     }
 
-    private void EndAfterFailure(Exception e)
-    {
-        if (_cancelRequested && e is OperationCanceledException) End(ChildTaskStatus.Cancelled, null);
-        else End(ChildTaskStatus.Faulted, e);
-    }
-
     private void End(ChildTaskStatus status, Exception? failure)
     {
         Debug.Assert(!IsEnded, "A child ends exactly once.");
-        _exception = failure;
+        if (failure is not null) EnsureCold().Failure = failure;
         _status = status;
+        // Pairs with the fences in GetCompletionTask: a source installed concurrently is either seen here or sees the final status.
+        Interlocked.MemoryBarrier();
         // Nothing a child started outlives it: leftover sleeps (say, the loser of a WhenAny) are cancelled.
         CancelCheckpoints();
         Manager.OnChildEnded(this);
-        // Either nobody asked for Completion yet (mark the child ended, later readers build a finished task),
-        // or a reader installed a source first and it is completed here. Exactly one of the two CASes wins.
-        var source = Interlocked.CompareExchange(ref _completion, s_ended, null);
-        if (source is not null) CompleteSource(source);
+        if (Volatile.Read(ref _cold) is { } cold && Volatile.Read(ref cold.Completion) is { } source) CompleteSource(source);
     }
 
     private void CancelCheckpoints()
     {
+        if (_checkpoints is null) return;
         var token = CancelledToken;
         while (_checkpoints is { } op) op.Cancel(token);
     }

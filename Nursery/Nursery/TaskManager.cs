@@ -70,8 +70,8 @@ public sealed partial class TaskManager : IAsyncDisposable
     /// <summary>The last <see cref="Values"/> handed out; rebuilt only when children completed since.</summary>
     private ImmutableDictionary<ChildTask, object?> _values = ImmutableDictionary<ChildTask, object?>.Empty;
 
-    /// <summary>Children that completed since <see cref="_values"/> was built. Loop thread only.</summary>
-    private List<ChildTask>? _completedSinceValues;
+    /// <summary>How many children have completed. <see cref="Values"/> is rebuilt when this differs from its count. Loop thread only.</summary>
+    private int _completed;
 
     /// <summary>The state a <see cref="RunAsync"/> body runs under (it is cancelled with the manager); null otherwise.</summary>
     private ChildTask? _bodyScope;
@@ -110,12 +110,15 @@ public sealed partial class TaskManager : IAsyncDisposable
         get
         {
             ThrowIfNotReadable();
-            if (_completedSinceValues is { Count: > 0 } completed)
+            if (_values.Count != _completed)
             {
-                var builder = _values.ToBuilder();
-                foreach (var child in completed) builder.Add(child, child.BoxedResult);
+                // Built on read, not per completion: a completed child only bumps a counter.
+                var builder = ImmutableDictionary.CreateBuilder<ChildTask, object?>();
+                foreach (var child in _children)
+                {
+                    if (child.Status == ChildTaskStatus.Completed) builder.Add(child, child.BoxedResult);
+                }
                 _values = builder.ToImmutable();
-                completed.Clear();
             }
             return _values;
         }
@@ -200,7 +203,7 @@ public sealed partial class TaskManager : IAsyncDisposable
         switch (child.Status)
         {
             case ChildTaskStatus.Completed:
-                (_completedSinceValues ??= []).Add(child);
+                _completed++;
                 break;
             case ChildTaskStatus.Faulted:
                 RecordFailure(child.Exception!);

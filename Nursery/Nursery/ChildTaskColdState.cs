@@ -1,0 +1,23 @@
+namespace Nursery;
+
+/// <summary>
+/// The parts of a child's state that most children never need, kept out of <see cref="ChildTask"/> so that a plain
+/// child stays small. Made on first use by <see cref="ChildTask"/>.
+/// </summary>
+internal sealed class ChildTaskColdState
+{
+    /// <summary>The failure of a faulted child. Written on the loop thread before the child's final status.</summary>
+    public Exception? Failure;
+
+    /// <summary>Backs the body's token; only children whose body takes a token have one. Loop thread only.</summary>
+    public CancellationTokenSource? Cancellation;
+
+    /// <summary>Open managers created inside the child's code. Loop thread only.</summary>
+    public List<TaskManager>? NestedManagers;
+
+    /// <summary>The TaskCompletionSource behind <see cref="ChildTask.Completion"/>. Installed with a CAS from any thread.</summary>
+    public object? Completion;
+
+    /// <summary>Slot in the loop's timer heap while a scheduled child waits; -1 otherwise. Loop thread only.</summary>
+    public int TimerIndex = -1;
+}
