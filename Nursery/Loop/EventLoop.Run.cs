@@ -62,7 +62,9 @@ public sealed partial class EventLoop
             throw new InvalidOperationException("This EventLoop is already running on another thread; a loop is driven by one Run call at a time.");
 
         var callerContext = SynchronizationContext.Current;
+        NurseryTelemetry.LoopStarted(this);
         t_current = this;
+        _turnTime = Clock.Now;
         SynchronizationContext.SetSynchronizationContext(RootContext);
         try
         {
@@ -79,6 +81,7 @@ public sealed partial class EventLoop
             _inbox.Clear();
             t_current = null;
             SynchronizationContext.SetSynchronizationContext(callerContext);
+            NurseryTelemetry.LoopStopped(this);
             Volatile.Write(ref _running, 0);
         }
     }
@@ -92,6 +95,7 @@ public sealed partial class EventLoop
     /// </summary>
     private void Turn(Task main)
     {
+        _turnTime = Clock.Now;
         _inbox.DrainTo(_ready);
         FireDueTimers();
         if (_ready.Count > 0) RunReady(main);
@@ -101,12 +105,17 @@ public sealed partial class EventLoop
     private void FireDueTimers()
     {
         if (_timers.Count == 0) return;
-        var now = Clock.Now;
+        var now = _turnTime;
         // Timers set during this phase (a callback re-arming itself at zero, say) wait for the next turn.
         var setBefore = _timers.NextSequence;
         // No context while timers fire: continuations are posted to the run queue, never run inline here.
         SynchronizationContext.SetSynchronizationContext(null);
-        while (_timers.TryPopDue(now, setBefore, out var target)) target.OnTimer();
+        var lag = NurseryTelemetry.LoopLag;
+        while (_timers.TryPopDue(now, setBefore, out var target, out var deadline))
+        {
+            if (lag.Enabled) lag.Record((now - deadline).TotalMilliseconds);
+            target.OnTimer();
+        }
     }
 
     private void RunReady(Task main)
@@ -114,6 +123,7 @@ public sealed partial class EventLoop
         for (var count = _ready.Count; count > 0 && _ready.TryDequeue(out var item); count--)
         {
             SynchronizationContext.SetSynchronizationContext(item.Context);
+            if (_trace is { } trace && item.Context.Owner is { } owner) trace.Step(owner);
             item.Callback(item.State);
             if (main.IsCompleted) return;
         }

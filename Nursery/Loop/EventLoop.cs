@@ -40,6 +40,9 @@ public sealed partial class EventLoop : IDisposable
     /// <summary>Set by <see cref="Dispose"/>.</summary>
     private volatile bool _disposed;
 
+    /// <summary>The clock's time when the current turn began. Loop thread only; a cheap, turn-grained "now".</summary>
+    private TimeSpan _turnTime;
+
     /// <summary>Last id handed out to a child; ids are per loop, so traces of a virtual-time run repeat exactly.</summary>
     private int _lastId;
 
@@ -89,6 +92,9 @@ public sealed partial class EventLoop : IDisposable
 
     /// <summary>The context for code that belongs to no child (main, timer callbacks).</summary>
     internal LoopSynchronizationContext RootContext { get; }
+
+    /// <summary>The clock's time when the current turn began: a cheap, turn-grained "now" for bookkeeping. Loop thread only.</summary>
+    internal TimeSpan TurnTime => _turnTime;
 
     /// <summary>The timer heap. Loop thread only.</summary>
     internal TimerHeap Timers => _timers;

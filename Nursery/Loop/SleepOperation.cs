@@ -70,6 +70,7 @@ internal sealed class SleepOperation : TaskCompletionSource, ITimerTarget
     {
         _loop.Timers.Add(this, deadline);
         Owner?.TrackCheckpoint(this);
+        _loop.Trace?.SleepStarted(this, deadline);
         if (_token.CanBeCanceled) _registration = _token.UnsafeRegister(s_onTokenCancelled, this);
     }
 
@@ -77,6 +78,7 @@ internal sealed class SleepOperation : TaskCompletionSource, ITimerTarget
     void ITimerTarget.OnTimer()
     {
         Detach();
+        _loop.Trace?.SleepEnded(this, cancelled: false);
         TrySetResult();
     }
 
@@ -90,6 +92,7 @@ internal sealed class SleepOperation : TaskCompletionSource, ITimerTarget
         _cancelling = true;
         _cancelledBy = cancelledBy;
         Detach();
+        _loop.Trace?.SleepEnded(this, cancelled: true);
         _loop.Enqueue(new WorkItem(s_completeCancelled, this, _loop.RootContext));
     }
 

@@ -59,14 +59,16 @@ internal sealed class TimerHeap
     /// Removes and returns the earliest timer if its deadline is at or before <paramref name="now"/> and it was
     /// set before sequence number <paramref name="setBefore"/>.
     /// </summary>
-    public bool TryPopDue(TimeSpan now, long setBefore, out ITimerTarget target)
+    public bool TryPopDue(TimeSpan now, long setBefore, out ITimerTarget target, out TimeSpan deadline)
     {
         if (_count == 0 || _entries[0].Deadline > now || _entries[0].Sequence >= setBefore)
         {
             target = null!;
+            deadline = default;
             return false;
         }
         target = _entries[0].Target;
+        deadline = _entries[0].Deadline;
         RemoveAt(0);
         return true;
     }
@@ -78,6 +80,13 @@ internal sealed class TimerHeap
         if (index < 0) return;
         Debug.Assert(index < _count && ReferenceEquals(_entries[index].Target, target), "TimerIndex must point at the target's own slot.");
         RemoveAt(index);
+    }
+
+    /// <summary>The deadline of <paramref name="target"/>, or null when it is not in the heap.</summary>
+    public TimeSpan? DeadlineOf(ITimerTarget target)
+    {
+        var index = target.TimerIndex;
+        return index >= 0 && index < _count && ReferenceEquals(_entries[index].Target, target) ? _entries[index].Deadline : null;
     }
 
     /// <summary>Drops every timer (the loop abandons timers that belong to nobody when Run ends).</summary>

@@ -61,12 +61,16 @@ public class ChildTask : ITimerTarget
     /// <summary>Cancellation has been requested for this child, directly or from an enclosing manager. Loop thread only.</summary>
     private bool _cancelRequested;
 
+    /// <summary>Loop time of the turn in which the child was spawned or scheduled, for the age shown by DumpTree.</summary>
+    private readonly TimeSpan _spawnedAt;
+
     private protected ChildTask(TaskManager manager, int id, object? body)
     {
         Manager = manager;
         Id = id;
         _work = body;
         Context = new LoopSynchronizationContext(manager.Loop, this);
+        _spawnedAt = manager.Loop.TurnTime;
         if (body is not null) _executionContext = ExecutionContext.Capture();
     }
 
@@ -95,8 +99,26 @@ public class ChildTask : ITimerTarget
     /// </summary>
     public Task Completion => GetCompletionTask();
 
+    /// <summary>The name given at <c>Spawn(body, name)</c>, shown in <see cref="EventLoop.DumpTree"/> and traces; null when none was given.</summary>
+    public string? Name => _cold?.Name;
+
     /// <summary>The manager this child belongs to.</summary>
     internal TaskManager Manager { get; }
+
+    /// <summary>Where the child was spawned ("path:line"), when known.</summary>
+    internal string? SpawnSite => _cold?.SpawnSite;
+
+    /// <summary>Loop time when the child was spawned or scheduled.</summary>
+    internal TimeSpan SpawnedAt => _spawnedAt;
+
+    /// <summary>The pending sleeps of this child, newest first. Loop thread only.</summary>
+    internal SleepOperation? PendingSleeps => _checkpoints;
+
+    /// <summary>Open managers created inside this child's code. Loop thread only.</summary>
+    internal IReadOnlyList<TaskManager>? NestedManagers => _cold?.NestedManagers;
+
+    /// <summary>A label for dumps and traces: "#id" or "#id name".</summary>
+    internal string Label => Name is { } name ? $"#{Id} {name}" : $"#{Id}";
 
     /// <summary>The synchronization context the child's code runs under; it identifies the child to the loop.</summary>
     internal LoopSynchronizationContext Context { get; }
@@ -158,6 +180,15 @@ public class ChildTask : ITimerTarget
     internal static ChildTask CreateBodyScope(TaskManager manager, int id) =>
         new(manager, id, (object?)null) { _status = ChildTaskStatus.Running };
 
+    /// <summary>Records the optional name and spawn site. Called once, right after construction.</summary>
+    internal void Describe(string? name, string? spawnSite)
+    {
+        if (name is null && spawnSite is null) return;
+        var cold = EnsureCold();
+        cold.Name = name;
+        cold.SpawnSite = spawnSite;
+    }
+
     /// <summary>Puts the child on the loop's run queue.</summary>
     internal void EnqueueStart() => Manager.Loop.Enqueue(new WorkItem(s_start, this, Context));
 
@@ -171,6 +202,7 @@ public class ChildTask : ITimerTarget
     {
         if (_cancelRequested || IsEnded) return;
         _cancelRequested = true;
+        Manager.Loop.Trace?.CancelRequested(this);
         if (_status == ChildTaskStatus.Scheduled)
         {
             // Not started: a scheduled child leaves the heap and starts now, which ends it Cancelled without
@@ -219,10 +251,12 @@ public class ChildTask : ITimerTarget
     internal void RemoveNestedManager(TaskManager manager) => _cold?.NestedManagers?.Remove(manager);
 
     /// <summary>Ends a RunAsync body scope: its leftover sleeps are cancelled, like a child's.</summary>
-    internal void EndBodyScope(ChildTaskStatus status)
+    internal void EndBodyScope(ChildTaskStatus status, Exception? failure)
     {
+        if (failure is not null) EnsureCold().Failure = failure;
         _status = status;
         CancelCheckpoints();
+        Manager.Loop.Trace?.Ended(this);
     }
 
     /// <summary>Invokes the body with its token if it takes one.</summary>
@@ -305,6 +339,7 @@ public class ChildTask : ITimerTarget
             return;
         }
         _status = ChildTaskStatus.Running;
+        Manager.Loop.Trace?.Started(this);
         var context = _executionContext;
         _executionContext = null;
         if (context is null || context == ExecutionContext.Capture()) InvokeBodyAndObserve();
@@ -381,6 +416,8 @@ public class ChildTask : ITimerTarget
         Interlocked.MemoryBarrier();
         // Nothing a child started outlives it: leftover sleeps (say, the loser of a WhenAny) are cancelled.
         CancelCheckpoints();
+        Manager.Loop.Trace?.Ended(this);
+        NurseryTelemetry.RecordEnd(status);
         Manager.OnChildEnded(this);
         if (Volatile.Read(ref _cold) is { } cold && Volatile.Read(ref cold.Completion) is { } source) CompleteSource(source);
     }

@@ -18,6 +18,12 @@ internal sealed class ChildTaskColdState
     /// <summary>The TaskCompletionSource behind <see cref="ChildTask.Completion"/>. Installed with a CAS from any thread.</summary>
     public object? Completion;
 
+    /// <summary>The name given at Spawn/Schedule, for dumps and traces.</summary>
+    public string? Name;
+
+    /// <summary>Where the child was spawned ("path:line"), when known.</summary>
+    public string? SpawnSite;
+
     /// <summary>Slot in the loop's timer heap while a scheduled child waits; -1 otherwise. Loop thread only.</summary>
     public int TimerIndex = -1;
 }

@@ -43,8 +43,10 @@ public sealed partial class TaskManager
     /// <summary>No more children from now on; the owner no longer needs to reach this manager.</summary>
     private void Close()
     {
+        if (_state == State.Closed) return;
         _state = State.Closed;
         _owner?.RemoveNestedManager(this);
+        OnClosed();
     }
 
     /// <summary>Wakes the joiners once the last live child has ended.</summary>

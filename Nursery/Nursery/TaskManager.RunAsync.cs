@@ -26,6 +26,12 @@ public sealed partial class TaskManager
     private async Task RunBodyAndJoinAsync(Func<TaskManager, Task> body)
     {
         var scope = _bodyScope = ChildTask.CreateBodyScope(this, _loop.NextId());
+        scope.Describe("RunAsync body", null);
+        if (_loop.Trace is { } trace)
+        {
+            trace.Spawned(scope, null);
+            trace.Started(scope);
+        }
         if (IsCancellationRequested) scope.RequestCancel(); // created inside a cancelled child
 
         // The body runs under its own context, so its checkpoints see this manager's cancellation and managers
@@ -50,16 +56,16 @@ public sealed partial class TaskManager
         Exception? bodyFailure = null;
         if (bodyTask.IsCompletedSuccessfully)
         {
-            scope.EndBodyScope(ChildTaskStatus.Completed);
+            scope.EndBodyScope(ChildTaskStatus.Completed, null);
         }
         else if (scope.IsCancellationRequested && Failures.IsCancellation(bodyTask))
         {
-            scope.EndBodyScope(ChildTaskStatus.Cancelled);
+            scope.EndBodyScope(ChildTaskStatus.Cancelled, null);
         }
         else
         {
             bodyFailure = Failures.Of(bodyTask);
-            scope.EndBodyScope(ChildTaskStatus.Faulted);
+            scope.EndBodyScope(ChildTaskStatus.Faulted, bodyFailure);
             CancelCore();
         }
 

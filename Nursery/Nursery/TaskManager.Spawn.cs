@@ -142,6 +142,8 @@ public sealed partial class TaskManager
     {
         _children.Add(child);
         _live++;
+        _loop.Trace?.Spawned(child, delay is { } wait ? _loop.DeadlineAfter(wait) : null);
+        if (NurseryTelemetry.Spawned.Enabled) NurseryTelemetry.Spawned.Add(1);
         if (IsCancellationRequested)
         {
             // Spawned into a cancelled manager: it starts (on its turn) already cancelled and never runs its body.

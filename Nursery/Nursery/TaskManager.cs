@@ -98,6 +98,7 @@ public sealed partial class TaskManager : IAsyncDisposable
             _owner.AddNestedManager(this);
             if (_owner.IsCancellationRequested) _cancelRequested = 1; // created inside a cancelled child
         }
+        OnOpened();
     }
 
     /// <summary>
