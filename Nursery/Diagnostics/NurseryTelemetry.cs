@@ -50,8 +50,17 @@ internal static class NurseryTelemetry
             "Work items ready to run on each running event loop.");
     }
 
+    /// <summary>The tag every measurement carries: which loop it comes from.</summary>
+    public static KeyValuePair<string, object?> LoopTag(EventLoop loop) => new("nursery.loop.id", loop.Id);
+
+    /// <summary>Counts a spawned or scheduled child.</summary>
+    public static void RecordSpawn(EventLoop loop)
+    {
+        if (Spawned.Enabled) Spawned.Add(1, LoopTag(loop));
+    }
+
     /// <summary>Counts a child's final status.</summary>
-    public static void RecordEnd(ChildTaskStatus status)
+    public static void RecordEnd(EventLoop loop, ChildTaskStatus status)
     {
         var counter = status switch
         {
@@ -59,7 +68,13 @@ internal static class NurseryTelemetry
             ChildTaskStatus.Faulted => Faulted,
             _ => Cancelled,
         };
-        if (counter.Enabled) counter.Add(1);
+        if (counter.Enabled) counter.Add(1, LoopTag(loop));
+    }
+
+    /// <summary>Records how late a timer fired.</summary>
+    public static void RecordLag(EventLoop loop, TimeSpan lag)
+    {
+        if (LoopLag.Enabled) LoopLag.Record(lag.TotalMilliseconds, LoopTag(loop));
     }
 
     /// <summary>Makes a loop visible to the run-queue gauge while it runs.</summary>
@@ -79,6 +94,6 @@ internal static class NurseryTelemetry
         EventLoop[] loops;
         lock (s_running) loops = [.. s_running];
         // Read from the collector's thread: the count is a racy snapshot, which is what a gauge reports anyway.
-        return loops.Select(loop => new Measurement<int>(loop.ReadyCount, new KeyValuePair<string, object?>("nursery.loop.id", loop.Id)));
+        return loops.Select(loop => new Measurement<int>(loop.ReadyCount, LoopTag(loop)));
     }
 }

@@ -110,10 +110,9 @@ public sealed partial class EventLoop
         var setBefore = _timers.NextSequence;
         // No context while timers fire: continuations are posted to the run queue, never run inline here.
         SynchronizationContext.SetSynchronizationContext(null);
-        var lag = NurseryTelemetry.LoopLag;
         while (_timers.TryPopDue(now, setBefore, out var target, out var deadline))
         {
-            if (lag.Enabled) lag.Record((now - deadline).TotalMilliseconds);
+            NurseryTelemetry.RecordLag(this, now - deadline);
             target.OnTimer();
         }
     }

@@ -417,7 +417,7 @@ public class ChildTask : ITimerTarget
         // Nothing a child started outlives it: leftover sleeps (say, the loser of a WhenAny) are cancelled.
         CancelCheckpoints();
         Manager.Loop.Trace?.Ended(this);
-        NurseryTelemetry.RecordEnd(status);
+        NurseryTelemetry.RecordEnd(Manager.Loop, status);
         Manager.OnChildEnded(this);
         if (Volatile.Read(ref _cold) is { } cold && Volatile.Read(ref cold.Completion) is { } source) CompleteSource(source);
     }

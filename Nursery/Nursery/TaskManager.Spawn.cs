@@ -143,7 +143,7 @@ public sealed partial class TaskManager
         _children.Add(child);
         _live++;
         _loop.Trace?.Spawned(child, delay is { } wait ? _loop.DeadlineAfter(wait) : null);
-        if (NurseryTelemetry.Spawned.Enabled) NurseryTelemetry.Spawned.Add(1);
+        NurseryTelemetry.RecordSpawn(_loop);
         if (IsCancellationRequested)
         {
             // Spawned into a cancelled manager: it starts (on its turn) already cancelled and never runs its body.
