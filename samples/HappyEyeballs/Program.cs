@@ -1,0 +1,41 @@
+// HappyEyeballs: race connections to several addresses the way browsers do (RFC 8305), with a TaskManager.
+//   dotnet run --project samples/HappyEyeballs
+// It starts its own servers on 127.0.0.1 (one refusing, some slow), prints a timeline, shows the task tree in the
+// middle of the race, and writes a trace you can open in https://ui.perfetto.dev or chrome://tracing.
+using System.Globalization;
+using HappyEyeballs;
+using Nursery;
+
+var tracePath = Path.GetFullPath(args.Length > 0 ? args[0] : "happy-eyeballs.trace.json");
+using var loop = new EventLoop(); // real time: these are real sockets
+var raceStart = TimeSpan.Zero;
+void Log(string line) => Console.WriteLine($"[{(loop.Now - raceStart).TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture),5} ms] {line}");
+
+await using var servers = new FakeServers();
+var endpoints = new[]
+{
+    FakeServers.Refusing(),                              // nothing listens: refused at once
+    servers.Slow("slow-host", TimeSpan.FromSeconds(2)),  // answers, but too slowly
+    servers.Slow("good-host", TimeSpan.FromMilliseconds(150)),
+    servers.Slow("spare-host", TimeSpan.FromMilliseconds(100)),
+};
+
+var trace = loop.StartTrace();
+var connection = loop.Run(async () =>
+{
+    raceStart = loop.Now;
+    var racer = new Racer(stagger: TimeSpan.FromMilliseconds(250), Log);
+    var race = racer.ConnectAsync(endpoints);
+    await EventLoop.Sleep(TimeSpan.FromMilliseconds(300));
+    Log("the task tree in the middle of the race (its times are on the loop clock, which started before the race):");
+    Console.WriteLine(Indent(loop.DumpTree()));
+    return await race;
+});
+trace.Stop();
+trace.WriteChromeTrace(tracePath);
+
+Log($"winner: {connection.Endpoint} said \"{connection.Greeting}\"");
+Log($"trace with {trace.Events.Count} events written to {tracePath}");
+connection.Dispose();
+
+static string Indent(string text) => string.Join('\n', text.TrimEnd('\n').Split('\n').Select(line => "           " + line));
