@@ -2,17 +2,14 @@ namespace Nursery;
 
 public sealed partial class EventLoop
 {
-    /// <summary>A finished, cancelled task: what a checkpoint returns in a cancelled child without a token of its own.</summary>
-    private static readonly Task s_cancelledTask = Task.FromCanceled(new CancellationToken(canceled: true));
-
-    /// <summary>Completes a Yield on its turn, or cancels it if its child was cancelled meanwhile.</summary>
-    private static readonly SendOrPostCallback s_completeYield = static state =>
+    /// <summary>Completes a checkpoint on its turn, or cancels it if its child has been cancelled.</summary>
+    private static readonly SendOrPostCallback s_completeCheckpoint = static state =>
     {
-        var yield = (TaskCompletionSource)state!;
-        // The work item runs under the yielding code's context, so its owner is the yielding child.
-        var owner = (SynchronizationContext.Current as LoopSynchronizationContext)?.Owner;
-        if (owner is { IsCancellationRequested: true }) yield.TrySetCanceled(owner.CancelledToken);
-        else yield.TrySetResult();
+        var checkpoint = (TaskCompletionSource)state!;
+        // The work item runs under the calling code's context, so its owner is the child that called.
+        var owner = LoopSynchronizationContext.CurrentChild;
+        if (owner is { IsCancellationRequested: true }) checkpoint.TrySetCanceled(owner.CancelledToken);
+        else checkpoint.TrySetResult();
     };
 
     /// <summary>
@@ -41,7 +38,7 @@ public sealed partial class EventLoop
         var loop = t_current ?? throw ThrowHelper.NotOnLoop("EventLoop.Sleep");
         if (delay < TimeSpan.Zero) throw ThrowHelper.NegativeDelay(nameof(delay), delay);
         var owner = LoopSynchronizationContext.CurrentOwner(loop);
-        if (owner is { IsCancellationRequested: true }) return CancelledCheckpoint(owner);
+        if (owner is { IsCancellationRequested: true }) return Checkpoint(loop); // ends cancelled, on its turn
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
         var sleep = new SleepOperation(loop, owner, cancellationToken);
         sleep.Start(loop.DeadlineAfter(delay));
@@ -54,21 +51,22 @@ public sealed partial class EventLoop
     /// </summary>
     /// <returns>A task that completes on a later turn of the loop.</returns>
     /// <exception cref="InvalidOperationException">Not called on an event loop thread.</exception>
-    public static Task Yield()
+    public static Task Yield() => Checkpoint(t_current ?? throw ThrowHelper.NotOnLoop("EventLoop.Yield"));
+
+    /// <summary>
+    /// A schedule point then a cancellation check, like Trio's checkpoint: the task completes on a later turn,
+    /// cancelled if the calling child has been cancelled by then. Even a cancelled checkpoint goes through the
+    /// run queue, so a child that catches the cancellation and loops cannot starve everything else.
+    /// </summary>
+    private static Task Checkpoint(EventLoop loop)
     {
-        var loop = t_current ?? throw ThrowHelper.NotOnLoop("EventLoop.Yield");
         var context = SynchronizationContext.Current as LoopSynchronizationContext;
         if (context is null || context.Loop != loop) context = loop.RootContext;
-        if (context.Owner is { IsCancellationRequested: true } owner) return CancelledCheckpoint(owner);
         // Completed by a work item at the back of the queue that runs under the caller's own context, so the
         // continuation runs inline right there: one trip through the queue, not two.
-        var yield = new TaskCompletionSource();
-        loop.Enqueue(new WorkItem(s_completeYield, yield, context));
-        return yield.Task;
+        var checkpoint = new TaskCompletionSource();
+        loop.Enqueue(new WorkItem(s_completeCheckpoint, checkpoint, context));
+        return checkpoint.Task;
     }
-
-    /// <summary>A cancelled checkpoint reports the child's own token when it has one (so <c>catch when (e.CancellationToken == ct)</c> works).</summary>
-    private static Task CancelledCheckpoint(ChildTask owner) =>
-        owner.HasOwnToken ? Task.FromCanceled(owner.CancelledToken) : s_cancelledTask;
 #pragma warning restore VSTHRD200
 }

@@ -76,6 +76,9 @@ public sealed partial class EventLoop
         }
         finally
         {
+            // Managers that were never joined are abandoned with the loop: their children end Cancelled so that no
+            // one waiting on them from another thread is left hanging. Then the leftover work is dropped.
+            foreach (var manager in _rootManagers.ToArray()) manager.Abandon();
             _ready.Clear();
             _timers.Clear();
             _inbox.Clear();

@@ -29,7 +29,7 @@ internal sealed class LoopInbox
     /// <summary>A wake-up without work (clock advanced, main task completed) arrived since the last wait.</summary>
     private bool _woken;
 
-    /// <summary>Whether anything is waiting to be drained. A racy read, good enough for a hint.</summary>
+    /// <summary>Whether anything is waiting to be drained (by the time the caller acts on it, more may have arrived).</summary>
     public bool IsEmpty
     {
         get

@@ -40,6 +40,9 @@ public class ChildTask : ITimerTarget
         owner?.ObserveBody();
     };
 
+    /// <summary>Tells waiters that a child ended, on a later turn (see <see cref="RequestCancel"/>).</summary>
+    private static readonly SendOrPostCallback s_notifyEnded = static state => ((ChildTask)state!).NotifyEnded();
+
     /// <summary>What the body's token is when the child is already cancelled and has no source of its own.</summary>
     private static readonly CancellationToken s_cancelledToken = new(canceled: true);
 
@@ -205,13 +208,13 @@ public class ChildTask : ITimerTarget
         Manager.Loop.Trace?.CancelRequested(this);
         if (_status == ChildTaskStatus.Scheduled)
         {
-            // Not started: a scheduled child leaves the heap and starts now, which ends it Cancelled without
-            // running its body. A spawned child is already on the run queue and does the same on its turn.
-            if (_cold is { TimerIndex: >= 0 })
-            {
-                Manager.Loop.Timers.Remove(this);
-                EnqueueStart();
-            }
+            // Not started: it ends Cancelled right now and its body never runs (a spawned child's start item
+            // finds it ended; a scheduled child leaves the timer heap). Waiters are told on a later turn, because
+            // this runs inside the caller's Cancel() and their continuations must not run in the middle of it.
+            Manager.Loop.Timers.Remove(this);
+            _work = null;
+            _executionContext = null;
+            End(ChildTaskStatus.Cancelled, null, notifyLater: true);
             return;
         }
         CancelCheckpoints();
@@ -249,6 +252,25 @@ public class ChildTask : ITimerTarget
 
     /// <summary>Forgets a nested manager once it has joined.</summary>
     internal void RemoveNestedManager(TaskManager manager) => _cold?.NestedManagers?.Remove(manager);
+
+    /// <summary>
+    /// The loop stopped (its main task completed) while this child was still live: it ends Cancelled without
+    /// running any more of its code, so nobody waiting on its <see cref="Completion"/> from another thread is left
+    /// waiting forever. The managers it opened are abandoned with it.
+    /// </summary>
+    internal void Abandon()
+    {
+        if (_cold?.NestedManagers is { } nested)
+        {
+            foreach (var manager in nested.ToArray()) manager.Abandon();
+        }
+        if (IsEnded) return;
+        _cancelRequested = true;
+        _work = null;
+        _executionContext = null;
+        Manager.Loop.Timers.Remove(this);
+        End(ChildTaskStatus.Cancelled, null);
+    }
 
     /// <summary>Ends a RunAsync body scope: its leftover sleeps are cancelled, like a child's.</summary>
     internal void EndBodyScope(ChildTaskStatus status, Exception? failure)
@@ -330,14 +352,7 @@ public class ChildTask : ITimerTarget
 
     private void Start()
     {
-        if (_status != ChildTaskStatus.Scheduled) return;
-        if (_cancelRequested)
-        {
-            _work = null;
-            _executionContext = null;
-            End(ChildTaskStatus.Cancelled, null);
-            return;
-        }
+        if (_status != ChildTaskStatus.Scheduled) return; // cancelled before its turn: it has ended already
         _status = ChildTaskStatus.Running;
         Manager.Loop.Trace?.Started(this);
         var context = _executionContext;
@@ -407,7 +422,7 @@ public class ChildTask : ITimerTarget
         }
     }
 
-    private void End(ChildTaskStatus status, Exception? failure)
+    private void End(ChildTaskStatus status, Exception? failure, bool notifyLater = false)
     {
         Debug.Assert(!IsEnded, "A child ends exactly once.");
         if (failure is not null) EnsureCold().Failure = failure;
@@ -419,8 +434,22 @@ public class ChildTask : ITimerTarget
         Manager.Loop.Trace?.Ended(this);
         NurseryTelemetry.RecordEnd(Manager.Loop, status);
         Manager.OnChildEnded(this);
+        if (notifyLater) Manager.Loop.Enqueue(new WorkItem(s_notifyEnded, this, Manager.Loop.RootContext));
+        else NotifyEnded();
+    }
+
+    /// <summary>Completes <see cref="Completion"/> if someone asked for it.</summary>
+    private void NotifyEnded()
+    {
         if (Volatile.Read(ref _cold) is { } cold && Volatile.Read(ref cold.Completion) is { } source) CompleteSource(source);
     }
+
+    /// <summary>
+    /// Children are numbered per loop, so hashing by id makes <see cref="TaskManager.Values"/> (a hash-ordered
+    /// ImmutableDictionary) enumerate in spawn order, the same on every run. Equality stays reference equality.
+    /// </summary>
+    /// <returns>The child's <see cref="Id"/>.</returns>
+    public override int GetHashCode() => Id;
 
     private void CancelCheckpoints()
     {

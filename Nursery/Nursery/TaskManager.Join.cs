@@ -40,6 +40,21 @@ public sealed partial class TaskManager
         Failures.ThrowIfAny(_failures);
     }
 
+    /// <summary>
+    /// The loop's Run ended while this manager was still open (it was never joined): every live child below it ends
+    /// Cancelled without running more code, and the manager closes. See <see cref="ChildTask.Abandon"/>.
+    /// </summary>
+    internal void Abandon()
+    {
+        foreach (var child in _children.ToArray()) child.Abandon();
+        if (_bodyScope is { IsEnded: false } body)
+        {
+            foreach (var manager in body.NestedManagers?.ToArray() ?? []) manager.Abandon();
+            body.EndBodyScope(ChildTaskStatus.Cancelled, null);
+        }
+        Close();
+    }
+
     /// <summary>No more children from now on; the owner no longer needs to reach this manager.</summary>
     private void Close()
     {
@@ -49,13 +64,19 @@ public sealed partial class TaskManager
         OnClosed();
     }
 
-    /// <summary>Wakes the joiners once the last live child has ended.</summary>
+    /// <summary>
+    /// Wakes the joiners once the last live child has ended: on a later turn, from the top of the loop, because the
+    /// last child may end inside a Cancel() call whose caller must not see the joiner resume in the middle of it.
+    /// </summary>
     private void SignalIfAllEnded()
     {
         if (_live == 0 && _allEnded is { } allEnded)
         {
             _allEnded = null;
-            allEnded.TrySetResult();
+            _loop.Enqueue(new WorkItem(s_wakeJoiners, allEnded, _loop.RootContext));
         }
     }
+
+    /// <summary>Completes the joiners' task on its turn.</summary>
+    private static readonly SendOrPostCallback s_wakeJoiners = static state => ((TaskCompletionSource)state!).TrySetResult();
 }

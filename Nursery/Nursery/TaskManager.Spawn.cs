@@ -146,9 +146,8 @@ public sealed partial class TaskManager
         NurseryTelemetry.RecordSpawn(_loop);
         if (IsCancellationRequested)
         {
-            // Spawned into a cancelled manager: it starts (on its turn) already cancelled and never runs its body.
+            // Spawned into a cancelled manager: it is cancelled before it starts, so it ends at once and never runs its body.
             child.RequestCancel();
-            child.EnqueueStart();
         }
         else if (delay is { } d)
         {

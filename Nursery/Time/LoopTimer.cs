@@ -12,6 +12,9 @@ namespace Nursery;
 /// </remarks>
 internal sealed class LoopTimer : ITimer, ITimerTarget
 {
+    /// <summary>Runs the user's callback on its turn of the run queue.</summary>
+    private static readonly SendOrPostCallback s_fire = static state => ((LoopTimer)state!).Fire();
+
     /// <summary>Applies the latest recorded schedule on the loop thread.</summary>
     private static readonly SendOrPostCallback s_apply = static state => ((LoopTimer)state!).Apply();
 
@@ -99,6 +102,17 @@ internal sealed class LoopTimer : ITimer, ITimerTarget
             _deadline = _period > TimeSpan.Zero && _period != Timeout.InfiniteTimeSpan ? Saturate(fired, _period) : null;
         }
         Apply();
+        // The callback is user code: it runs in the run phase under the loop's root context (so async work it
+        // starts stays on the loop), not inside the timer phase, which runs without a context.
+        _loop.Enqueue(new WorkItem(s_fire, this, _loop.RootContext));
+    }
+
+    private void Fire()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return; // disposed between becoming due and its turn
+        }
         if (_executionContext is null) _callback(_state);
         else ExecutionContext.Run(_executionContext, static s => { var t = (LoopTimer)s!; t._callback(t._state); }, this);
     }
