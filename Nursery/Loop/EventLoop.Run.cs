@@ -74,6 +74,10 @@ public sealed partial class EventLoop
         }
         finally
         {
+            // Run-ending callbacks (hosts borrowing this loop) must not throw: they run before the cleanup below.
+            var ending = _runEnding;
+            _runEnding = null;
+            ending?.Invoke();
             _ready.Clear();
             _timers.Clear();
             _inbox.Clear();
