@@ -54,12 +54,7 @@ public sealed class CurrentLoopHost : ILoopHost
     public TimeSpan StopTimeout
     {
         get => _scope.StopTimeout;
-        init
-        {
-            if (value < TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
-                throw new ArgumentOutOfRangeException(nameof(value), value, "The stop timeout must be zero or positive, or Timeout.InfiniteTimeSpan.");
-            _scope.StopTimeout = value;
-        }
+        init => _scope.StopTimeout = value;
     }
 
     /// <summary>The borrowed loop.</summary>

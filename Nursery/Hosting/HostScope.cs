@@ -37,7 +37,7 @@ internal sealed class HostScope
     private const int DrainBatch = 1024;
 
     /// <summary>Default for <see cref="StopTimeout"/>.</summary>
-    internal static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>The loop callback that admits queued submissions.</summary>
     private static readonly SendOrPostCallback s_drain = static state => ((HostScope)state!).Drain();
@@ -75,6 +75,9 @@ internal sealed class HostScope
     /// <summary>A failure of the host itself (not of a work item), reported by WaitForStop. Written before <see cref="_closed"/> is set.</summary>
     private Exception? _failure;
 
+    /// <summary>Backs <see cref="StopTimeout"/>. Set before the host runs, read by the shutdown.</summary>
+    private TimeSpan _stopTimeout = DefaultStopTimeout;
+
     public HostScope(EventLoop loop, string hostName)
     {
         _loop = loop;
@@ -87,7 +90,17 @@ internal sealed class HostScope
     /// cancelled and the loop stops without it). Real time, whatever the loop's clock: it guards against work that
     /// ignores cancellation. <see cref="Timeout.InfiniteTimeSpan"/> waits for ever.
     /// </summary>
-    public TimeSpan StopTimeout { get; set; } = DefaultStopTimeout;
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative (other than infinite).</exception>
+    public TimeSpan StopTimeout
+    {
+        get => _stopTimeout;
+        set
+        {
+            if (value < TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
+                throw new ArgumentOutOfRangeException(nameof(value), value, "The stop timeout must be zero or positive, or Timeout.InfiniteTimeSpan.");
+            _stopTimeout = value;
+        }
+    }
 
     /// <summary>Whether Stop has been requested (or the scope has closed). Any thread.</summary>
     public bool IsStopRequested => Volatile.Read(ref _state) != Open;

@@ -103,12 +103,7 @@ public sealed class LoopThread : ILoopHost
     public TimeSpan StopTimeout
     {
         get => _scope.StopTimeout;
-        init
-        {
-            if (value < TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
-                throw new ArgumentOutOfRangeException(nameof(value), value, "The stop timeout must be zero or positive, or Timeout.InfiniteTimeSpan.");
-            _scope.StopTimeout = value;
-        }
+        init => _scope.StopTimeout = value;
     }
 
     /// <summary>
