@@ -421,9 +421,10 @@ public abstract class LoopHostContract
             var stopped = 0;
             var producers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
             {
-                // Keep going until well after Stop: the last submissions race with it, the ones after must fail.
-                for (var i = 0; Volatile.Read(ref stopped) == 0 || i % 1000 != 0; i++)
+                // Keep going until after Stop: the last submissions race with it, the ones after must fail.
+                for (var i = 0; ; i++)
                 {
+                    var afterStop = Volatile.Read(ref stopped) == 1;
                     var n = i;
                     submitted.Add(host.Submit(async ct =>
                     {
@@ -431,6 +432,7 @@ public abstract class LoopHostContract
                         return n;
                     }));
                     Interlocked.Increment(ref total);
+                    if (afterStop && i % 100 == 0) break; // at least one submission surely after Stop
                 }
             }) { IsBackground = true }).ToList();
             producers.ForEach(p => p.Start());
