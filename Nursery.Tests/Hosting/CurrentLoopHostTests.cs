@@ -7,8 +7,8 @@ public class CurrentLoopHostTests : LoopHostContract
         var borrowed = new BorrowedLoop(stopTimeout: stopTimeout);
         return new HostUnderTest(borrowed.Host, () =>
         {
-            borrowed.Host.Dispose();
-            borrowed.Dispose();
+            try { borrowed.Host.Dispose(); }
+            finally { borrowed.Dispose(); }
         });
     }
 

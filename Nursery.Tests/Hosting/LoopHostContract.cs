@@ -249,6 +249,31 @@ public abstract class LoopHostContract
     }
 
     [Fact]
+    public void Stop_WhenACancellationCallbackThrows_WaitForStopAndDisposeReportItAsLoopHostException()
+    {
+        Guard.Run(() =>
+        {
+            var running = Start();
+            var host = running.Host;
+            using var started = new ManualResetEventSlim();
+            var boom = new Boom("callback");
+            var work = host.Submit(async ct =>
+            {
+                ct.Register(() => throw boom); // belongs to no caller once it throws during Stop
+                started.Set();
+                await EventLoop.Sleep(TimeSpan.FromHours(1), ct);
+            });
+            Assert.True(started.Wait(Blocking.Patience));
+            host.Stop();
+            Blocking.Ended(work);
+            Assert.True(work.IsCanceled);
+            var e = Assert.Throws<LoopHostException>(host.WaitForStop);
+            Assert.Same(boom, e.InnerException);
+            Assert.Same(boom, Assert.IsType<LoopHostException>(Record.Exception(running.Dispose)).InnerException);
+        });
+    }
+
+    [Fact]
     public void Submit_AfterStop_FailsWithObjectDisposedExceptionWithoutRunningTheWork()
     {
         Guard.Run(() =>
