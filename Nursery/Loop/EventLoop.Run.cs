@@ -76,6 +76,10 @@ public sealed partial class EventLoop
         }
         finally
         {
+            // Run-ending callbacks (hosts borrowing this loop) must not throw: they run before the cleanup below.
+            var ending = _runEnding;
+            _runEnding = null;
+            ending?.Invoke();
             // Managers that were never joined are abandoned with the loop: their children end Cancelled so that no
             // one waiting on them from another thread is left hanging. Then the leftover work is dropped.
             foreach (var manager in _rootManagers.ToArray()) manager.Abandon();

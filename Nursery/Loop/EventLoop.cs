@@ -46,6 +46,9 @@ public sealed partial class EventLoop : IDisposable
     /// <summary>Last id handed out to a child; ids are per loop, so traces of a virtual-time run repeat exactly.</summary>
     private int _lastId;
 
+    /// <summary>Called once when the current <see cref="Run(Func{Task})"/> ends, then forgotten. Loop thread only.</summary>
+    private Action? _runEnding;
+
     /// <summary>Creates a loop on the real, monotonic <see cref="SystemClock"/>.</summary>
     public EventLoop()
         : this(new SystemClock())
@@ -139,4 +142,22 @@ public sealed partial class EventLoop : IDisposable
 
     /// <summary>Wakes an idle loop so it looks at its clock and main task again. Any thread.</summary>
     internal void Wake() => _inbox.Wake();
+
+    /// <summary>
+    /// Registers <paramref name="callback"/> to run on the loop thread when the current <see cref="Run(Func{Task})"/>
+    /// ends, before the loop drops its leftover work: a host that borrows the loop releases its callers there
+    /// instead of leaving their tasks pending forever. The callback must not throw. Loop thread only.
+    /// </summary>
+    internal void AddRunEnding(Action callback)
+    {
+        Debug.Assert(t_current == this, "Run-ending callbacks belong to the running loop.");
+        _runEnding += callback;
+    }
+
+    /// <summary>Removes a callback added by <see cref="AddRunEnding"/>. Loop thread only.</summary>
+    internal void RemoveRunEnding(Action callback)
+    {
+        Debug.Assert(t_current == this, "Run-ending callbacks belong to the running loop.");
+        _runEnding -= callback;
+    }
 }

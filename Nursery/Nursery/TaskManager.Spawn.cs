@@ -140,6 +140,7 @@ public sealed partial class TaskManager
     private TChild Admit<TChild>(TChild child, TimeSpan? delay)
         where TChild : ChildTask
     {
+        if (ForgetsEndedChildren && _children.Count >= _sweepAt) SweepEndedChildren();
         _children.Add(child);
         _live++;
         _loop.Trace?.Spawned(child, delay is { } wait ? _loop.DeadlineAfter(wait) : null);
@@ -158,5 +159,17 @@ public sealed partial class TaskManager
             child.EnqueueStart();
         }
         return child;
+    }
+
+    /// <summary>
+    /// Drops ended children from the list (see <see cref="ForgetsEndedChildren"/>). Sweeping only once the list
+    /// has doubled since the last sweep keeps the cost amortised O(1) per spawn.
+    /// </summary>
+    private void SweepEndedChildren()
+    {
+        // Never while cancelling: CancelCore walks the list by index, and children spawned now start cancelled anyway.
+        if (IsCancellationRequested) return;
+        _children.RemoveAll(static child => child.IsEnded);
+        _sweepAt = Math.Max(64, _children.Count * 2);
     }
 }

@@ -76,6 +76,9 @@ public sealed partial class TaskManager : IAsyncDisposable
     /// <summary>The state a <see cref="RunAsync"/> body runs under (it is cancelled with the manager); null otherwise.</summary>
     private ChildTask? _bodyScope;
 
+    /// <summary>With <see cref="ForgetsEndedChildren"/>: the list length at which ended children are next swept out. Loop thread only.</summary>
+    private int _sweepAt = 64;
+
     /// <summary>Creates a manager on <see cref="EventLoop.Current"/>.</summary>
     /// <exception cref="InvalidOperationException">No event loop is running on this thread.</exception>
     public TaskManager()
@@ -160,6 +163,13 @@ public sealed partial class TaskManager : IAsyncDisposable
     internal EventLoop Loop => _loop;
 
     /// <summary>
+    /// Set for a loop host's root manager, which lives as long as its host and may run millions of children:
+    /// ended children are dropped instead of being kept for <see cref="Values"/> and <see cref="Children"/>
+    /// (nobody reads those on a root manager), so its memory follows the live children only.
+    /// </summary>
+    internal bool ForgetsEndedChildren { get; init; }
+
+    /// <summary>
     /// Cancels every child, running or not yet started; children spawned later start cancelled. With no failure,
     /// the children end <see cref="ChildTaskStatus.Cancelled"/> and <see cref="DisposeAsync"/> returns normally.
     /// </summary>
@@ -204,7 +214,7 @@ public sealed partial class TaskManager : IAsyncDisposable
         switch (child.Status)
         {
             case ChildTaskStatus.Completed:
-                _completed++;
+                if (!ForgetsEndedChildren) _completed++;
                 break;
             case ChildTaskStatus.Faulted:
                 RecordFailure(child.Exception!);
