@@ -32,6 +32,15 @@ public static class Children
         return 1;
     }
 
+    /// <summary>N delays of 0 to <paramref name="maxMilliseconds"/> ms from a fixed seed: every method and run sleeps the same.</summary>
+    public static TimeSpan[] RandomDelays(int n, int maxMilliseconds)
+    {
+        var random = new Random(42);
+        var delays = new TimeSpan[n];
+        for (var i = 0; i < delays.Length; i++) delays[i] = TimeSpan.FromMilliseconds(random.Next(0, maxMilliseconds + 1));
+        return delays;
+    }
+
     /// <summary>Sums the collected results (so no benchmark can skip producing them).</summary>
     public static long Sum(ReadOnlySpan<int> results)
     {

@@ -9,12 +9,8 @@ namespace Nursery.Benchmarks;
 /// runs the same sleeps bare (async calls joined with WhenAll, the like-for-like row) and as TaskManager children.
 /// Both loops are long-lived (their queues and heaps keep their size between operations, as in a real program).
 /// </summary>
-[MemoryDiagnoser]
-public class VirtualTimerBenchmarks
+public class VirtualTimerBenchmarks : SleepBenchmarks
 {
-    /// <summary>The delays, the same for every method: random, from a fixed seed.</summary>
-    private TimeSpan[] _delays = [];
-
     /// <summary>Which delay the next Nursery child takes: children start in spawn order, so child i reads delay i.</summary>
     private int _next;
 
@@ -22,26 +18,8 @@ public class VirtualTimerBenchmarks
     private Func<Task<int>> _sleeper = null!;
 
     private MinimalLoop _minimalLoop = null!;
-    private EventLoop _loop = null!;
 
-    public static IEnumerable<int> Sizes => BenchSizes.Pick(100, 10_000, 100_000);
-
-    [ParamsSource(nameof(Sizes))]
-    public int N { get; set; }
-
-    [GlobalSetup]
-    public void Setup()
-    {
-        var random = new Random(42);
-        _delays = new TimeSpan[N];
-        for (var i = 0; i < _delays.Length; i++) _delays[i] = TimeSpan.FromMilliseconds(random.Next(0, 1001));
-        _sleeper = () => Children.SleepOnLoopAsync(_delays[_next++]);
-        _minimalLoop = new MinimalLoop();
-        _loop = new EventLoop(new VirtualClock());
-    }
-
-    [GlobalCleanup]
-    public void Cleanup() => _loop.Dispose();
+    protected override int MaxDelayMilliseconds => 1000;
 
     [Benchmark(Baseline = true, Description = "minimal loop + PriorityQueue")]
     public long MinimalLoopPriorityQueue()
@@ -49,37 +27,37 @@ public class VirtualTimerBenchmarks
         var loop = _minimalLoop;
         return loop.Run(async () =>
         {
-            var tasks = new Task<int>[_delays.Length];
-            for (var i = 0; i < tasks.Length; i++) tasks[i] = SleepOnMinimalLoopAsync(loop, (long)_delays[i].TotalMilliseconds);
+            var tasks = new Task<int>[Delays.Length];
+            for (var i = 0; i < tasks.Length; i++) tasks[i] = SleepOnMinimalLoopAsync(loop, (long)Delays[i].TotalMilliseconds);
             return Children.Sum(await Task.WhenAll(tasks));
         });
     }
 
     [Benchmark(Description = "Nursery EventLoop.Sleep (bare)")]
-    public long NurserySleep()
-    {
-        return _loop.Run(async () =>
-        {
-            var tasks = new Task<int>[_delays.Length];
-            for (var i = 0; i < tasks.Length; i++) tasks[i] = Children.SleepOnLoopAsync(_delays[i]);
-            return Children.Sum(await Task.WhenAll(tasks));
-        });
-    }
+    public long NurserySleep() => SleepAllOnLoop();
 
     [Benchmark(Description = "Nursery TaskManager children")]
     public long NurseryTaskManager()
     {
-        var loop = _loop;
+        var loop = Loop;
         _next = 0;
         return loop.Run(async () =>
         {
-            var children = new ChildTask<int>[_delays.Length];
+            var children = new ChildTask<int>[Delays.Length];
             await using (var tm = new TaskManager(loop))
             {
                 for (var i = 0; i < children.Length; i++) children[i] = tm.Spawn(_sleeper);
             }
             return Children.Sum(children);
         });
+    }
+
+    protected override LoopClock CreateClock() => new VirtualClock();
+
+    protected override void OnSetup()
+    {
+        _sleeper = () => Children.SleepOnLoopAsync(Delays[_next++]);
+        _minimalLoop = new MinimalLoop();
     }
 
     private static async Task<int> SleepOnMinimalLoopAsync(MinimalLoop loop, long milliseconds)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Nursery.Benchmarks.Baselines;
 
 namespace Nursery.Benchmarks.Modes;
@@ -15,7 +16,7 @@ public static class AllocationBreakdown
     public static void Run(Options options)
     {
         var n = options.Int("children", 200_000);
-        Console.WriteLine($"Allocation breakdown, N = {n:N0} children (x64; B/child exact per phase, types from GC AllocationTick samples)");
+        Console.WriteLine($"Allocation breakdown, N = {n:N0} children (x64; B/child exact per phase, ns/child from one run, types from GC AllocationTick samples)");
         Scenario("spawn + EventLoop.Yield + join (TaskManager)", n, new EventLoop(), Children.YieldOnLoop, splitResumeAndJoin: true);
         Scenario("spawn + Task.Yield + join (TaskManager)", n, new EventLoop(), Children.TaskYield, splitResumeAndJoin: true);
         var delays = 0;
@@ -33,8 +34,8 @@ public static class AllocationBreakdown
             // capacity between runs, as they would in a long-lived loop).
             loop.Run(() => SpawnAndJoinAsync(loop, body, n, _ => { }, splitResumeAndJoin));
             using var sampler = new AllocationSampler();
-            var marks = new List<(string Phase, long Bytes, long Ticks)>();
-            loop.Run(() => SpawnAndJoinAsync(loop, body, n, phase => marks.Add((phase, GC.GetAllocatedBytesForCurrentThread(), DateTime.UtcNow.Ticks)), splitResumeAndJoin));
+            var marks = new List<(string Phase, long Bytes, long Ticks, long Timestamp)>();
+            loop.Run(() => SpawnAndJoinAsync(loop, body, n, phase => marks.Add((phase, GC.GetAllocatedBytesForCurrentThread(), DateTime.UtcNow.Ticks, Stopwatch.GetTimestamp())), splitResumeAndJoin));
             Thread.Sleep(1500); // let the listener thread deliver the last samples
             Report(title, n, marks, sampler.Samples);
         }
@@ -72,8 +73,8 @@ public static class AllocationBreakdown
     {
         for (var round = 0; round < 2; round++)
         {
-            var marks = new List<(string Phase, long Bytes, long Ticks)>();
-            void Mark(string phase) => marks.Add((phase, GC.GetAllocatedBytesForCurrentThread(), DateTime.UtcNow.Ticks));
+            var marks = new List<(string Phase, long Bytes, long Ticks, long Timestamp)>();
+            void Mark(string phase) => marks.Add((phase, GC.GetAllocatedBytesForCurrentThread(), DateTime.UtcNow.Ticks, Stopwatch.GetTimestamp()));
             var loop = new MinimalLoop();
             using var sampler = new AllocationSampler();
             loop.Run(async () =>
@@ -92,7 +93,8 @@ public static class AllocationBreakdown
         }
     }
 
-    private static void Report(string title, int n, List<(string Phase, long Bytes, long Ticks)> marks, IReadOnlyCollection<(long Ticks, string Type, long Bytes)> samples)
+    /// <summary>Prints each phase: bytes per child (exact), time per child (wall clock, one run: indicative), top sampled types.</summary>
+    private static void Report(string title, int n, List<(string Phase, long Bytes, long Ticks, long Timestamp)> marks, IReadOnlyCollection<(long Ticks, string Type, long Bytes)> samples)
     {
         Console.WriteLine();
         Console.WriteLine(title);
@@ -103,6 +105,7 @@ public static class AllocationBreakdown
             total += bytes;
             var once = marks[i].Phase.Contains("(once)", StringComparison.Ordinal);
             var perChild = once ? $"{bytes,9:N0} B total" : $"{(double)bytes / n,9:F1} B/child";
+            var time = Stopwatch.GetElapsedTime(marks[i - 1].Timestamp, marks[i].Timestamp).TotalNanoseconds / n;
             var from = marks[i - 1].Ticks;
             var to = marks[i].Ticks;
             var types = samples.Where(s => s.Ticks >= from && s.Ticks < to)
@@ -111,9 +114,10 @@ public static class AllocationBreakdown
                 .OrderByDescending(t => t.Bytes)
                 .Take(6)
                 .Select(t => $"{Shorten(t.Type)} {(double)t.Bytes / n:F0}");
-            Console.WriteLine($"  {marks[i].Phase,-40} {perChild}   {string.Join(", ", types)}");
+            Console.WriteLine($"  {marks[i].Phase,-40} {perChild} {time,7:F0} ns/child   {string.Join(", ", types)}");
         }
-        Console.WriteLine($"  {"total",-40} {(double)total / n,9:F1} B/child");
+        var totalTime = Stopwatch.GetElapsedTime(marks[0].Timestamp, marks[^1].Timestamp).TotalNanoseconds / n;
+        Console.WriteLine($"  {"total",-40} {(double)total / n,9:F1} B/child {totalTime,7:F0} ns/child");
     }
 
     /// <summary>Exact sizes (x64) of the objects a child's life allocates, each measured alone on the allocation counter.</summary>

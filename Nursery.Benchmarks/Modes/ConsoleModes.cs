@@ -50,10 +50,8 @@ public static class ConsoleModes
         return 0;
     }
 
-    private static void Spawn(Options options)
+    private static void Spawn(Options options) => Timed(options, "spawn", "spawn + yield once + join", defaultRuns: 5, (n, impl) =>
     {
-        var n = options.Int("children", 100_000);
-        var impl = options.String("impl", "nursery");
         var bench = new SpawnJoin { N = n };
         bench.Setup();
         Func<long> run = impl switch
@@ -65,17 +63,11 @@ public static class ConsoleModes
             "taskperpost" => bench.TaskPerPost,
             _ => throw new ArgumentException($"Unknown --impl '{impl}' for spawn."),
         };
-        Console.WriteLine($"spawn + yield once + join, {impl}:");
-        var result = new Result("spawn", impl, n);
-        Timing.Measure(result, n, options.Int("runs", 5), run);
-        bench.Cleanup();
-        result.Print();
-    }
+        return (run, bench.Cleanup);
+    });
 
-    private static void Timers(Options options)
+    private static void Timers(Options options) => Timed(options, "timers", "real-clock sleeps of 0-50 ms", defaultRuns: 3, (n, impl) =>
     {
-        var n = options.Int("children", 100_000);
-        var impl = options.String("impl", "nursery");
         var bench = new RealTimerBenchmarks { N = n };
         bench.Setup();
         Func<long> run = impl switch
@@ -84,10 +76,19 @@ public static class ConsoleModes
             "taskdelay" => bench.TaskDelay,
             _ => throw new ArgumentException($"Unknown --impl '{impl}' for timers."),
         };
-        Console.WriteLine($"{n:N0} real-clock sleeps of 0-50 ms, {impl}:");
-        var result = new Result("timers", impl, n);
-        Timing.Measure(result, n, options.Int("runs", 3), run);
-        bench.Cleanup();
+        return (run, bench.Cleanup);
+    });
+
+    /// <summary>Times one implementation of a shape (made by <paramref name="make"/> for N and --impl) and prints the result.</summary>
+    private static void Timed(Options options, string shape, string what, int defaultRuns, Func<int, string, (Func<long> Run, Action Cleanup)> make)
+    {
+        var n = options.Int("children", 100_000);
+        var impl = options.String("impl", "nursery");
+        var (run, cleanup) = make(n, impl);
+        Console.WriteLine($"{what}, {impl}:");
+        var result = new Result(shape, impl, n);
+        Timing.Measure(result, n, options.Int("runs", defaultRuns), run);
+        cleanup();
         result.Print();
     }
 
@@ -99,27 +100,60 @@ public static class ConsoleModes
         var runs = options.Int("runs", 5);
         var times = new List<double>();
         using var loop = new EventLoop(new VirtualClock());
+        var phases = new List<(string Phase, long At)>();
         for (var r = 0; r <= runs; r++)
         {
             long failedAt = 0;
+            phases.Clear();
             var outcome = impl switch
             {
-                "nursery" => FanOut.RunNursery(loop, n, t => failedAt = t),
+                "nursery" => FanOut.RunNursery(loop, n, t =>
+                {
+                    failedAt = t;
+                    FanOutProbes(loop, phases);
+                }),
                 "tokens" => FanOut.RunTokenAndWhenAll(n, t => failedAt = t),
                 _ => throw new ArgumentException($"Unknown --impl '{impl}' for fanout."),
             };
             var elapsed = Stopwatch.GetElapsedTime(failedAt).TotalMilliseconds;
+            phases.Add(("join wakes up and rethrows", Stopwatch.GetTimestamp()));
             if (outcome != 1) throw new InvalidOperationException("The failure did not come out of the join.");
             if (r > 0) times.Add(elapsed); // run 0 warms up
             GC.Collect();
         }
         times.Sort();
         Console.WriteLine($"{n:N0} sleeping siblings, one fails ({impl}): failure -> rethrow best {times[0]:F1} ms, median {times[times.Count / 2]:F1} ms");
+        for (var i = 1; i < phases.Count; i++)
+            Console.WriteLine($"  last run: {phases[i].Phase,-72} {Stopwatch.GetElapsedTime(phases[i - 1].At, phases[i].At).TotalMilliseconds,7:F1} ms");
         new Result("fanout", impl, n)
             .Set("runs", runs)
             .Set("fanout_ms", times[0])
             .Set("fanout_ms_median", times[times.Count / 2])
             .Print();
+    }
+
+    /// <summary>
+    /// Splits a Nursery fan-out into its turns with probe work items: each probe runs after everything queued before
+    /// it, and queues the next one behind everything the previous phase queued. Called on the loop, just before the
+    /// failing child throws.
+    /// </summary>
+    private static void FanOutProbes(EventLoop loop, List<(string Phase, long At)> phases)
+    {
+        string[] names =
+        [
+            "failing child throws; manager cancels every sibling (CancelCore)",
+            "cancelled sleeps complete (each posts its child's continuation)",
+            "siblings resume, throw OperationCanceledException, end Cancelled",
+        ];
+        phases.Add(("failure", Stopwatch.GetTimestamp()));
+        var next = 0;
+        SendOrPostCallback probe = null!;
+        probe = _ =>
+        {
+            phases.Add((names[next++], Stopwatch.GetTimestamp()));
+            if (next < names.Length) loop.Enqueue(new WorkItem(probe, null, loop.RootContext));
+        };
+        loop.Enqueue(new WorkItem(probe, null, loop.RootContext));
     }
 
     /// <summary>
