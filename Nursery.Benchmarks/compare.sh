@@ -82,6 +82,9 @@ node_peer memory --children "$memory_n"
 echo "== idle loop on a real timer"
 nursery idle --seconds 3
 
+echo "== where Nursery's per-child bytes go"
+dotnet "$dll" allocs --children 200000 | tee "$out/allocs.txt"
+
 if [ "$bdn" -eq 1 ]; then
     echo "== BenchmarkDotNet (every class; JSON and GitHub markdown in $out/bdn/results)"
     dotnet run -c Release --no-build --project Nursery.Benchmarks -- --filter '*' "${bdn_job[@]}" \
@@ -93,6 +96,6 @@ mkdir -p docs
 note=""
 [ "$quick" -eq 1 ] && note="A quick run (--quick: fewer runs, smaller sizes, BenchmarkDotNet's ShortRun job): a look, not a result."
 python3 Nursery.Benchmarks/peers/render_report.py --results "$results" --bdn "$out/bdn/results" \
-    --command "$command_line" --note "$note" > docs/performance.md.new
+    --allocs "$out/allocs.txt" --command "$command_line" --note "$note" > docs/performance.md.new
 mv docs/performance.md.new docs/performance.md
 echo "wrote docs/performance.md"

@@ -4,6 +4,7 @@
 import argparse
 import datetime
 import glob
+import html
 import json
 import os
 import platform
@@ -230,6 +231,7 @@ def main():
     parser.add_argument("--results", required=True)
     parser.add_argument("--bdn", required=True)
     parser.add_argument("--command", required=True)
+    parser.add_argument("--allocs", default="", help="the output of the allocs console mode, shown as is")
     parser.add_argument("--note", default="", help="a caveat printed under the title (e.g. a quick or noisy run)")
     args = parser.parse_args()
     results = load_results(args.results)
@@ -266,11 +268,19 @@ def main():
         with open(path) as f:
             text = f.read()
         title = re.sub(r"^Nursery\.Benchmarks\.|-report-github\.md$", "", os.path.basename(path))
-        table = "\n".join(l for l in text.splitlines() if l.startswith("|"))
+        table = html.unescape("\n".join(l for l in text.splitlines() if l.startswith("|")))
         out += ["", f"### {title}", "", table]
     if bdn:
         out += ["", "### Per child (Mean / N, Allocated / N)"]
         out += bdn_per_child(bdn)
+
+    if args.allocs and os.path.exists(args.allocs):
+        with open(args.allocs) as f:
+            out += ["", "## Where Nursery's per-child bytes go", "",
+                    "`allocs` console mode: exact bytes per child for each phase of a child's life (the loop thread's "
+                    "allocation counter, read by probe work items queued between the phases), the split by type (sampled "
+                    "GC AllocationTick events, so approximate), and the exact size of each object involved.", "",
+                    "```", f.read().rstrip(), "```"]
 
     out += ["", "## Reproduce", "", "```bash", args.command,
             "dotnet run -c Release --project Nursery.Benchmarks -- --filter '*'          # BenchmarkDotNet only",
