@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+"""Writes docs/performance.md (to stdout) from compare.sh's results: the console measurements of every runtime
+(RESULT lines collected in results.jsonl) and BenchmarkDotNet's JSON and GitHub-markdown exports."""
+import argparse
+import datetime
+import glob
+import html
+import json
+import os
+import platform
+import re
+import subprocess
+
+
+def sh(*cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
+def machine():
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "?")
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        with open("/proc/meminfo") as f:
+            kib = int(next(l for l in f if l.startswith("MemTotal")).split()[1])
+            mem = f"{kib / 2**20:.1f} GiB"
+    except (OSError, StopIteration):
+        pass
+    return [
+        ("OS", f"{platform.system()} {platform.release()} ({platform.machine()})"),
+        ("CPU", f"{cpu}, {os.cpu_count()} logical cores"),
+        ("Memory", mem),
+        ("Load average when the report was written", " ".join(f"{x:.2f}" for x in os.getloadavg())),
+        (".NET SDK", sh("dotnet", "--version")),
+        ("Python", sh("python3", "--version")),
+        ("Node", sh("node", "--version")),
+    ]
+
+
+def fmt(value, digits=0):
+    if value is None:
+        return "–"
+    if isinstance(value, (int, float)):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def load_results(path):
+    rows = []
+    if os.path.exists(path):
+        with open(path) as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+    return rows
+
+
+def load_bdn(folder):
+    """Every benchmark from BenchmarkDotNet's JSON exports: (type, method, params) -> (mean ns, allocated B/op)."""
+    found = {}
+    for path in glob.glob(os.path.join(folder, "*.json")):
+        with open(path) as f:
+            data = json.load(f)
+        for b in data.get("Benchmarks", []):
+            stats = b.get("Statistics") or {}
+            if "Mean" not in stats:
+                continue
+            params = dict(p.split("=", 1) for p in (b.get("Parameters") or "").split("&") if "=" in p)
+            found[(b["Type"], b["Method"], tuple(sorted(params.items())))] = {
+                "mean": stats["Mean"],
+                "alloc": (b.get("Memory") or {}).get("BytesAllocatedPerOperation"),
+                "params": params,
+                "title": b.get("MethodTitle", b["Method"]),
+            }
+    return found
+
+
+def bdn_rows(bdn, type_name):
+    return {k: v for k, v in bdn.items() if k[0] == type_name}
+
+
+def bdn_get(bdn, type_name, method, **params):
+    key = (type_name, method, tuple(sorted((k, str(v)) for k, v in params.items())))
+    return bdn.get(key)
+
+
+def by_param(bdn, type_name, name):
+    return sorted({int(v["params"][name]) for v in bdn_rows(bdn, type_name).values() if name in v["params"]})
+
+
+# Per table: the columns (header, value from a result row and N, decimals) and the field the ratio is taken on.
+TABLES = {
+    "time": ([("ns/child", lambda r, n: r["ns_per_child"], 0),
+              ("median ns/child", lambda r, n: r.get("ns_per_child_median"), 0),
+              ("B/child", lambda r, n: r.get("alloc_b_per_child"), 0),
+              ("peak MiB", lambda r, n: r.get("peak_mib"), 0)], ("ns_per_child", "time")),
+    "fanout": ([("failure → rethrow, best ms", lambda r, n: r["fanout_ms"], 1),
+                ("median ms", lambda r, n: r.get("fanout_ms_median"), 1),
+                ("ns/child (best)", lambda r, n: r["fanout_ms"] * 1e6 / n, 0),
+                ("peak MiB", lambda r, n: r.get("peak_mib"), 0)], ("fanout_ms", "time")),
+    "memory": ([("peak MiB", lambda r, n: r["peak_mib"], 0),
+                ("RSS growth B/child (all asleep)", lambda r, n: r.get("rss_b_per_child"), 0),
+                ("live heap B/child", lambda r, n: r.get("live_b_per_child"), 0),
+                ("allocated B/child", lambda r, n: r.get("alloc_b_per_child"), 0)], ("peak_mib", "peak")),
+}
+
+
+def cross_runtime_table(results):
+    lines = []
+    order = {"spawn": 0, "timers": 1, "fanout": 2, "memory": 3}
+    titles = {
+        "spawn": "Spawn + yield once + join (ns per child: best of the runs; B/child: allocated, .NET only)",
+        "timers": "Real-clock timers, random 0–50 ms (the wall time is mostly the 50 ms itself)",
+        "fanout": "Failure fan-out: time from one child's failure until the join rethrows (all siblings cancelled and joined)",
+        "memory": "Children sleeping at once: peak working set / RSS",
+    }
+    groups = {}
+    for r in results:
+        if r["shape"] in order:
+            groups.setdefault((r["shape"], r["n"]), []).append(r)
+    for (shape, n) in sorted(groups, key=lambda k: (order[k[0]], k[1])):
+        rows = groups[(shape, n)]
+        nursery = next((r for r in rows if r["runtime"].startswith("dotnet") and r["impl"] == "nursery"), None)
+        lines.append(f"\n### {titles[shape]} — N = {n:,}\n")
+        columns, ratio_key = TABLES["time" if shape in ("spawn", "timers") else shape]
+        lines.append("| runtime | implementation | " + " | ".join(c[0] for c in columns) + f" | ratio to Nursery ({ratio_key[1]}) |")
+        lines.append("|---|---|" + "--:|" * (len(columns) + 1))
+        for r in rows:
+            ratio = r[ratio_key[0]] / nursery[ratio_key[0]] if nursery else None
+            cells = [fmt(get(r, n), digits) for _, get, digits in columns]
+            lines.append(f"| {r['runtime']} | {r['impl']} | " + " | ".join(cells) + f" | {fmt(ratio, 2)}× |")
+    return lines
+
+
+def find(results, shape, impl_prefix, runtime_prefix="dotnet", n=None):
+    for r in results:
+        if r["shape"] == shape and r["runtime"].startswith(runtime_prefix) and r["impl"].startswith(impl_prefix) and (n is None or r["n"] == n):
+            return r
+    return None
+
+
+def targets(results, bdn):
+    """Every target of issue 4, its measurement and whether it was met (ratios from the same run)."""
+    out = []
+
+    def add(target, measured, ok):
+        out.append((target, measured, "–" if ok is None else ("yes" if ok else "**no**")))
+
+    for n in by_param(bdn, "SpawnJoin", "N") + by_param(bdn, "SpawnJoin1M", "N"):
+        t = "SpawnJoin1M" if n >= 1_000_000 else "SpawnJoin"
+        nur = bdn_get(bdn, t, "Nursery", N=n)
+        base = bdn_get(bdn, t, "TaskRunWhenAll", N=n)
+        floor = bdn_get(bdn, t, "MinimalLoop", N=n)
+        tpp = bdn_get(bdn, t, "TaskPerPost", N=n)
+        if not nur:
+            continue
+        limit = 1.0 if n >= 1_000_000 else 0.5
+        if base:
+            r = nur["mean"] / base["mean"]
+            add(f"spawn+yield+join ≤ {limit}× Task.Run+WhenAll (N = {n:,})", f"{r:.2f}×", r <= limit)
+        if floor:
+            r = nur["mean"] / floor["mean"]
+            add(f"spawn+yield+join ≤ 2.5× the minimal loop (N = {n:,})", f"{r:.2f}×", r <= 2.5)
+        if nur["alloc"] is not None:
+            b = nur["alloc"] / n
+            add(f"≤ 400 allocated B/child (N = {n:,})", f"{b:.0f} B", b <= 400)
+        if tpp:
+            r = tpp["mean"] / nur["mean"]
+            add(f"≥ 3× faster than the Task-per-post context (N = {n:,})", f"{r:.2f}×", r >= 3)
+    for n in sorted({r["n"] for r in results if r["shape"] == "spawn"}):
+        nur, py = find(results, "spawn", "nursery", n=n), find(results, "spawn", "asyncio", "python", n=n)
+        if nur and py:
+            r = py["ns_per_child"] / nur["ns_per_child"]
+            add(f"≥ 30× faster than asyncio.TaskGroup (N = {n:,})", f"{r:.1f}×", r >= 30)
+    for n in by_param(bdn, "VirtualTimerBenchmarks", "N"):
+        base = bdn_get(bdn, "VirtualTimerBenchmarks", "MinimalLoopPriorityQueue", N=n)
+        for method, label in (("NurseryTaskManager", "TaskManager children"), ("NurserySleep", "bare EventLoop.Sleep")):
+            nur = bdn_get(bdn, "VirtualTimerBenchmarks", method, N=n)
+            if nur and base:
+                r = nur["mean"] / base["mean"]
+                add(f"virtual Sleep within 1.25× of the minimal loop's PriorityQueue, {label} (N = {n:,})", f"{r:.2f}×", r <= 1.25)
+                if nur["alloc"] is not None:
+                    b = nur["alloc"] / n
+                    add(f"virtual Sleep ≤ 400 B/child, {label} (N = {n:,})", f"{b:.0f} B", b <= 400)
+    mem = find(results, "memory", "nursery")
+    if mem:
+        add(f"{mem['n']:,} concurrently sleeping children in ≤ 450 MiB peak working set", f"{mem['peak_mib']:.0f} MiB", mem["peak_mib"] <= 450)
+    for items in by_param(bdn, "CrossThreadSubmitBenchmarks", "Items"):
+        for method, label in (("LoopThreadSubmit", "LoopThread.Submit"), ("NurseryInbox", "loop inbox, no host (stand-in until LoopThread lands)")):
+            nur = bdn_get(bdn, "CrossThreadSubmitBenchmarks", method, Items=items, Producers=1)
+            tpp = bdn_get(bdn, "CrossThreadSubmitBenchmarks", "TaskPerPost", Items=items, Producers=1)
+            if not nur:
+                continue
+            rate = items / (nur["mean"] / 1e9)
+            add(f"cross-thread submit ≥ 1.5 M items/s from one producer, {label}", f"{rate / 1e6:.2f} M items/s", rate >= 1.5e6)
+            if tpp:
+                r = tpp["mean"] / nur["mean"]
+                add(f"cross-thread submit ≥ 3× the Task-per-post context, {label}", f"{r:.2f}×", r >= 3)
+    fan = find(results, "fanout", "nursery")
+    if fan:
+        add(f"failure fan-out of {fan['n']:,} siblings < 100 ms", f"{fan['fanout_ms']:.1f} ms (median {fan['fanout_ms_median']:.1f})", fan["fanout_ms"] < 100)
+    idle = find(results, "idle", "nursery")
+    if idle:
+        add("an idle loop waiting on a real timer uses no CPU",
+            f"{idle['cpu_ms']:.1f} ms CPU in {idle['wall_ms']:.0f} ms ({idle['cpu_percent']:.2f} % of a core, whole process)", idle["cpu_percent"] < 1)
+    return out
+
+
+def bdn_per_child(bdn):
+    lines = []
+    for type_name in sorted({k[0] for k in bdn}):
+        rows = sorted(bdn_rows(bdn, type_name).values(), key=lambda v: (sorted(v["params"].items()), v["title"]))
+        lines.append(f"\n#### {type_name}\n")
+        lines.append("| method | parameters | mean | per child / item | allocated per child / item |")
+        lines.append("|---|---|--:|--:|--:|")
+        for v in rows:
+            n = int(v["params"].get("N") or v["params"].get("Items") or 1)
+            params = ", ".join(f"{k}={v2}" for k, v2 in sorted(v["params"].items()))
+            alloc = f"{v['alloc'] / n:,.0f} B" if v["alloc"] is not None else "–"
+            lines.append(f"| {v['title']} | {params} | {v['mean'] / 1e6:,.2f} ms | {v['mean'] / n:,.0f} ns | {alloc} |")
+    return lines
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--results", required=True)
+    parser.add_argument("--bdn", required=True)
+    parser.add_argument("--command", required=True)
+    parser.add_argument("--allocs", default="", help="the output of the allocs console mode, shown as is")
+    parser.add_argument("--note", default="", help="a caveat printed under the title (e.g. a quick or noisy run)")
+    args = parser.parse_args()
+    results = load_results(args.results)
+    bdn = load_bdn(args.bdn)
+
+    out = ["# Performance", ""]
+    out.append(f"Generated by `{args.command}` on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC. "
+               "Every number below comes from that one run on this machine; ratios compare measurements of the same run. "
+               "Nothing here is asserted by a test: CI only checks that the benchmarks still build and run (a tiny smoke run).")
+    if args.note:
+        out += ["", f"> **Note:** {args.note}"]
+    out += ["", "## Machine", "", "| | |", "|---|---|"]
+    out += [f"| {k} | {v} |" for k, v in machine()]
+
+    out += ["", "## Targets (issue 4)", "", "| target | measured | met |", "|---|---|---|"]
+    out += [f"| {t} | {m} | {ok} |" for t, m, ok in targets(results, bdn)]
+
+    out += ["", "## Nursery and its peers outside .NET", "",
+            "Same machine, same shapes, same N; each measurement in its own process; one warm-up run, then the best "
+            "(and median) of several. Children yield once and return an int that the parent collects: Nursery with "
+            "`EventLoop.Yield()` in a `TaskManager`; .NET peers with `Task.Yield()`; Python with `await asyncio.sleep(0)` "
+            "in an `asyncio.TaskGroup`; Node with `await new Promise(r => setImmediate(r))` (a real event-loop turn, the "
+            "default) and, for reference, `await null` (microtask only) joined by `Promise.all`. Python and Node cannot "
+            "report allocated bytes, so memory is compared by peak working set / RSS."]
+    out += cross_runtime_table(results)
+
+    out += ["", "## BenchmarkDotNet", "",
+            "`dotnet run -c Release --project Nursery.Benchmarks -- --filter '*'` (BenchmarkDotNet 0.14, `[MemoryDiagnoser]`). "
+            "The Ratio column is each row against the class's baseline (the peer marked `Baseline = true`)."]
+    reports = sorted(glob.glob(os.path.join(args.bdn, "*-report-github.md")))
+    if not reports:
+        out += ["", "_BenchmarkDotNet was not run (compare.sh --no-bdn)._"]
+    for path in reports:
+        with open(path) as f:
+            text = f.read()
+        title = re.sub(r"^Nursery\.Benchmarks\.|-report-github\.md$", "", os.path.basename(path))
+        table = html.unescape("\n".join(l for l in text.splitlines() if l.startswith("|")))
+        out += ["", f"### {title}", "", table]
+    if bdn:
+        out += ["", "### Per child (Mean / N, Allocated / N)"]
+        out += bdn_per_child(bdn)
+
+    if args.allocs and os.path.exists(args.allocs):
+        with open(args.allocs) as f:
+            out += ["", "## Where Nursery's per-child bytes go", "",
+                    "`allocs` console mode: exact bytes per child for each phase of a child's life (the loop thread's "
+                    "allocation counter, read by probe work items queued between the phases), the split by type (sampled "
+                    "GC AllocationTick events, so approximate), and the exact size of each object involved.", "",
+                    "```", f.read().rstrip(), "```"]
+
+    out += ["", "## Reproduce", "", "```bash", args.command,
+            "dotnet run -c Release --project Nursery.Benchmarks -- --filter '*'          # BenchmarkDotNet only",
+            "dotnet run -c Release --project Nursery.Benchmarks -- memory --children 1000000",
+            "dotnet run -c Release --project Nursery.Benchmarks -- allocs --children 200000  # where the bytes go",
+            "```", ""]
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
