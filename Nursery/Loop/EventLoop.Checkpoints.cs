@@ -40,7 +40,7 @@ public sealed partial class EventLoop
         var owner = LoopSynchronizationContext.CurrentOwner(loop);
         if (owner is { IsCancellationRequested: true }) return Checkpoint(loop); // ends cancelled, on its turn
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
-        var sleep = new SleepOperation(loop, owner, cancellationToken);
+        var sleep = cancellationToken.CanBeCanceled ? new TokenSleepOperation(loop, owner, cancellationToken) : new SleepOperation(loop, owner);
         sleep.Start(loop.DeadlineAfter(delay));
         return sleep.Task;
     }

@@ -26,7 +26,7 @@ public sealed partial class EventLoop : IDisposable
     private static EventLoop? t_current;
 
     /// <summary>Ready work in FIFO order. Loop thread only.</summary>
-    private readonly Queue<WorkItem> _ready = new();
+    private readonly WorkQueue _ready = new();
 
     /// <summary>Pending timers. Loop thread only.</summary>
     private readonly TimerHeap _timers = new();
@@ -62,7 +62,7 @@ public sealed partial class EventLoop : IDisposable
     {
         ArgumentNullException.ThrowIfNull(clock);
         Clock = clock;
-        RootContext = new LoopSynchronizationContext(this, owner: null);
+        RootContext = new LoopSynchronizationContext(this);
         TimeProvider = new LoopTimeProvider(this);
         TaskScheduler = new LoopTaskScheduler(this);
         clock.Attach(this);

@@ -14,14 +14,14 @@ namespace Nursery;
 /// </remarks>
 internal sealed class LoopInbox
 {
+    /// <summary>Batches up to this size are copied when drained; larger ones move as segments.</summary>
+    private const int SmallBatch = 64;
+
     /// <summary>Guards every field below.</summary>
     private readonly object _gate = new(); // Monitor, not System.Threading.Lock: the idle loop needs Wait/Pulse.
 
     /// <summary>Work posted from other threads, in arrival order.</summary>
-    private Queue<WorkItem> _pending = new();
-
-    /// <summary>An empty queue to swap with <see cref="_pending"/> when draining.</summary>
-    private Queue<WorkItem> _spare = new();
+    private readonly WorkQueue _pending = new();
 
     /// <summary>True while the loop thread is blocked (or about to block) in <see cref="Wait"/>.</summary>
     private bool _waiting;
@@ -59,18 +59,16 @@ internal sealed class LoopInbox
     }
 
     /// <summary>Moves every posted item, in order, to the end of <paramref name="ready"/>. Loop thread only.</summary>
-    public void DrainTo(Queue<WorkItem> ready)
+    public void DrainTo(WorkQueue ready)
     {
-        Queue<WorkItem> batch;
         lock (_gate)
         {
             if (_pending.Count == 0) return;
-            batch = _pending;
-            _pending = _spare;
-            _spare = batch;
+            // A big batch moves as whole segments (O(1)); a few items are copied, so that a steady trickle of
+            // posts keeps reusing the inbox's own segment instead of giving a fresh one away every turn.
+            if (_pending.Count > SmallBatch) _pending.MoveAllTo(ready);
+            else while (_pending.TryDequeue(out var item)) ready.Enqueue(item);
         }
-        // Outside the lock: producers are not held up while the batch is copied.
-        while (batch.TryDequeue(out var item)) ready.Enqueue(item);
     }
 
     /// <summary>

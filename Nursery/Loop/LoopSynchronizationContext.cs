@@ -12,13 +12,25 @@ namespace Nursery;
 /// continuations carry their owner with them, and <see cref="EventLoop.Sleep(TimeSpan)"/> can find "the current
 /// child" without an <see cref="AsyncLocal{T}"/> (which would cost an ExecutionContext per child).
 /// </remarks>
-internal sealed class LoopSynchronizationContext(EventLoop loop, ChildTask? owner) : SynchronizationContext
+internal sealed class LoopSynchronizationContext : SynchronizationContext
 {
+    /// <summary>
+    /// The owning child, or the loop itself for the root context. One field instead of two keeps every child's
+    /// context at the minimum object size; a child finds its loop through its manager.
+    /// </summary>
+    private readonly object _ownerOrLoop;
+
+    /// <summary>Creates the root context of <paramref name="loop"/>.</summary>
+    public LoopSynchronizationContext(EventLoop loop) => _ownerOrLoop = loop;
+
+    /// <summary>Creates the context of <paramref name="owner"/>'s code.</summary>
+    public LoopSynchronizationContext(ChildTask owner) => _ownerOrLoop = owner;
+
     /// <summary>The loop this context posts to.</summary>
-    public EventLoop Loop { get; } = loop;
+    public EventLoop Loop => _ownerOrLoop as EventLoop ?? ((ChildTask)_ownerOrLoop).Manager.Loop;
 
     /// <summary>The child (or RunAsync body) whose code runs under this context; null for the root context.</summary>
-    public ChildTask? Owner { get; } = owner;
+    public ChildTask? Owner => _ownerOrLoop as ChildTask;
 
     /// <summary>The child whose code is running right now on <paramref name="loop"/>'s thread, if any.</summary>
     public static ChildTask? CurrentOwner(EventLoop loop) =>

@@ -2,7 +2,8 @@ namespace Nursery;
 
 /// <summary>
 /// One pending <see cref="EventLoop.Sleep(TimeSpan, CancellationToken)"/>: the task the caller awaits, its slot in
-/// the timer heap, its link in the owning child's list of pending checkpoints, and its token registration.
+/// the timer heap, and its link in the owning child's list of pending checkpoints. A sleep with a cancellation
+/// token is a <see cref="TokenSleepOperation"/>, so sleeps without one do not carry token fields.
 /// </summary>
 /// <remarks>
 /// Completion always happens at a safe point of the loop: in the timer phase when the deadline passes, or in a
@@ -10,44 +11,32 @@ namespace Nursery;
 /// (<c>cts.Cancel()</c>, <c>ChildTask.Cancel()</c>), and completing the task right there would run the
 /// awaiting code's continuation in the middle of that call.
 /// </remarks>
-internal sealed class SleepOperation : TaskCompletionSource, ITimerTarget
+internal class SleepOperation : TaskCompletionSource, ITimerTarget
 {
-    /// <summary>Completes a cancelled sleep on its own turn of the loop.</summary>
+    /// <summary>
+    /// Completes a cancelled sleep on its own turn of the loop. It runs under the sleeping code's context, so the
+    /// awaiting continuation runs inline right there: one trip through the queue, not two.
+    /// </summary>
     private static readonly SendOrPostCallback s_completeCancelled = static state =>
     {
         var op = (SleepOperation)state!;
-        op.TrySetCanceled(op._cancelledBy);
-    };
-
-    /// <summary>Applies a cancellation that arrived from another thread, on the loop thread.</summary>
-    private static readonly SendOrPostCallback s_cancelOnLoop = static state =>
-    {
-        var op = (SleepOperation)state!;
-        op.Cancel(op._token);
-    };
-
-    /// <summary>Runs on whichever thread cancels the caller's token.</summary>
-    private static readonly Action<object?> s_onTokenCancelled = static state =>
-    {
-        var op = (SleepOperation)state!;
-        if (EventLoop.Current == op._loop) op.Cancel(op._token);
-        else op._loop.Post(new WorkItem(s_cancelOnLoop, op, op._loop.RootContext));
+        op.TrySetCanceled(op.CancelledBy);
     };
 
     /// <summary>The loop whose heap holds this sleep.</summary>
-    private readonly EventLoop _loop;
+    protected readonly EventLoop Loop;
 
-    /// <summary>The caller's token (may be <see cref="CancellationToken.None"/>).</summary>
-    private readonly CancellationToken _token;
-
-    /// <summary>Registration on <see cref="_token"/>, removed once the sleep ends. Loop thread only.</summary>
-    private CancellationTokenRegistration _registration;
-
-    /// <summary>The token reported by the cancelled task. Set once, by <see cref="Cancel"/>.</summary>
-    private CancellationToken _cancelledBy;
-
-    /// <summary>Set when <see cref="Cancel"/> has run, so the sleep is cancelled only once.</summary>
+    /// <summary>Set once <see cref="Cancel"/> has run, so the sleep is cancelled only once. Loop thread only.</summary>
     private bool _cancelling;
+
+    /// <summary>Whether the caller's token (rather than the owning child) cancelled it.</summary>
+    private bool _cancelledByToken;
+
+    public SleepOperation(EventLoop loop, ChildTask? owner)
+    {
+        Loop = loop;
+        Owner = owner;
+    }
 
     /// <summary>Position in the loop's timer heap (-1 when not in it). Loop thread only.</summary>
     public int TimerIndex { get; set; } = -1;
@@ -58,27 +47,25 @@ internal sealed class SleepOperation : TaskCompletionSource, ITimerTarget
     /// <summary>Neighbours in <see cref="Owner"/>'s list of pending checkpoints. Loop thread only.</summary>
     public SleepOperation? Previous, Next;
 
-    public SleepOperation(EventLoop loop, ChildTask? owner, CancellationToken token)
-    {
-        _loop = loop;
-        Owner = owner;
-        _token = token;
-    }
+    /// <summary>The token the cancelled task reports.</summary>
+    private CancellationToken CancelledBy => _cancelledByToken ? CallerToken : Owner?.CancelledToken ?? default;
 
-    /// <summary>Arms the sleep: into the heap, onto the owner's list, onto the token.</summary>
-    public void Start(TimeSpan deadline)
+    /// <summary>The caller's token, for a <see cref="TokenSleepOperation"/>.</summary>
+    protected virtual CancellationToken CallerToken => default;
+
+    /// <summary>Arms the sleep: into the heap, onto the owner's list.</summary>
+    public virtual void Start(TimeSpan deadline)
     {
-        _loop.Timers.Add(this, deadline);
+        Loop.Timers.Add(this, deadline);
         Owner?.TrackCheckpoint(this);
-        _loop.Trace?.SleepStarted(this, deadline);
-        if (_token.CanBeCanceled) _registration = _token.UnsafeRegister(s_onTokenCancelled, this);
+        Loop.Trace?.SleepStarted(this, deadline);
     }
 
     /// <summary>The deadline passed (timer phase of the loop).</summary>
     void ITimerTarget.OnTimer()
     {
         Detach();
-        _loop.Trace?.SleepEnded(this, cancelled: false);
+        Loop.Trace?.SleepEnded(this, cancelled: false);
         TrySetResult();
     }
 
@@ -86,20 +73,21 @@ internal sealed class SleepOperation : TaskCompletionSource, ITimerTarget
     /// Cancels the sleep from the loop thread: out of the heap at once (so a virtual clock does not jump to a
     /// timer nobody waits for), completed as cancelled on a later turn.
     /// </summary>
-    public void Cancel(CancellationToken cancelledBy)
+    /// <param name="byToken">The caller's token fired (rather than the owning child being cancelled or ending).</param>
+    public void Cancel(bool byToken)
     {
         if (_cancelling || Task.IsCompleted) return;
         _cancelling = true;
-        _cancelledBy = cancelledBy;
+        _cancelledByToken = byToken;
         Detach();
-        _loop.Trace?.SleepEnded(this, cancelled: true);
-        _loop.Enqueue(new WorkItem(s_completeCancelled, this, _loop.RootContext));
+        Loop.Trace?.SleepEnded(this, cancelled: true);
+        Loop.Enqueue(new WorkItem(s_completeCancelled, this, Owner?.Context ?? Loop.RootContext));
     }
 
-    private void Detach()
+    /// <summary>Takes the sleep out of the heap and off its owner's list.</summary>
+    protected virtual void Detach()
     {
-        _loop.Timers.Remove(this);
+        Loop.Timers.Remove(this);
         Owner?.UntrackCheckpoint(this);
-        _registration.Unregister();
     }
 }

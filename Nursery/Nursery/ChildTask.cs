@@ -72,7 +72,7 @@ public class ChildTask : ITimerTarget
         Manager = manager;
         Id = id;
         _work = body;
-        Context = new LoopSynchronizationContext(manager.Loop, this);
+        Context = new LoopSynchronizationContext(this);
         _spawnedAt = manager.Loop.TurnTime;
         if (body is not null) _executionContext = ExecutionContext.Capture();
     }
@@ -453,8 +453,6 @@ public class ChildTask : ITimerTarget
 
     private void CancelCheckpoints()
     {
-        if (_checkpoints is null) return;
-        var token = CancelledToken;
-        while (_checkpoints is { } op) op.Cancel(token);
+        while (_checkpoints is { } op) op.Cancel(byToken: false);
     }
 }

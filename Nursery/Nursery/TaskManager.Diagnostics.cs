@@ -23,7 +23,7 @@ public sealed partial class TaskManager
     internal bool IsJoining => _state == State.Joining;
 
     /// <summary>The children (the list itself, for diagnostics). Loop thread only.</summary>
-    internal List<ChildTask> ChildList => _children;
+    internal SegmentedList<ChildTask> ChildList => _children;
 
     /// <summary>
     /// A text picture of this manager and everything under it: each child's id, name, status, what it is

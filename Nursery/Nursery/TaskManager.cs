@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Collections.ObjectModel;
 using System.Diagnostics;
 
 namespace Nursery;
@@ -44,10 +43,7 @@ public sealed partial class TaskManager : IAsyncDisposable
     private readonly ChildTask? _owner;
 
     /// <summary>Every child in spawn order. Loop thread only.</summary>
-    private readonly List<ChildTask> _children = [];
-
-    /// <summary>Read-only view of <see cref="_children"/>, made on first use.</summary>
-    private ReadOnlyCollection<ChildTask>? _childrenView;
+    private readonly SegmentedList<ChildTask> _children = new();
 
     /// <summary>Children that have not ended yet. Loop thread only.</summary>
     private int _live;
@@ -118,8 +114,9 @@ public sealed partial class TaskManager : IAsyncDisposable
             {
                 // Built on read, not per completion: a completed child only bumps a counter.
                 var builder = ImmutableDictionary.CreateBuilder<ChildTask, object?>();
-                foreach (var child in _children)
+                for (var i = 0; i < _children.Count; i++)
                 {
+                    var child = _children[i];
                     if (child.Status == ChildTaskStatus.Completed) builder.Add(child, child.BoxedResult);
                 }
                 _values = builder.ToImmutable();
@@ -135,7 +132,7 @@ public sealed partial class TaskManager : IAsyncDisposable
         get
         {
             ThrowIfNotReadable();
-            return _childrenView ??= _children.AsReadOnly();
+            return _children;
         }
     }
 
