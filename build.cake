@@ -2,6 +2,7 @@
 //   Build  - compile everything in Release with warnings as errors
 //   Test   - run the unit tests and the conformance suite (default)
 //   Pack   - produce Nursery.<version>.nupkg and .snupkg in artifacts/packages
+//   ConsumerTest - pack into a temp feed and build and run a fresh console app against the package
 //   Bench  - run the BenchmarkDotNet suite (pass --bench-filter='*Spawn*' to narrow it)
 var target = Argument("target", "Test");
 var configuration = Argument("configuration", "Release");
@@ -51,6 +52,17 @@ Task("Pack")
         Configuration = configuration,
         OutputDirectory = artifacts.Combine("packages"),
     });
+});
+
+Task("ConsumerTest")
+    .Does(() =>
+{
+    var exit = StartProcess("bash", new ProcessSettings
+    {
+        Arguments = $"\"{root.CombineWithFilePath(".ci/consumer-test.sh").FullPath}\"",
+        WorkingDirectory = root,
+    });
+    if (exit != 0) throw new Exception("The consumer test failed.");
 });
 
 Task("Bench")

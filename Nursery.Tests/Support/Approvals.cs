@@ -9,12 +9,21 @@ namespace Nursery.Tests.Support;
 /// </summary>
 public static class Approvals
 {
-    public static void Verify(string actual, string name, [CallerFilePath] string testFile = "")
+    public static void Verify(string actual, string name, [CallerFilePath] string testFile = "") =>
+        VerifyFile(actual, Path.Combine(Path.GetDirectoryName(testFile)!, $"{name}.approved.txt"));
+
+    /// <summary>
+    /// Same as <see cref="Verify"/> for an approved file somewhere else than next to the test: the public API
+    /// listing lives at the repository root (api/Nursery.approved.txt), where reviewers look for it, rather than
+    /// among the tests. The received file goes beside it (<c>x.approved.txt</c> → <c>x.received.txt</c>).
+    /// </summary>
+    public static void VerifyFile(string actual, string approvedPath)
     {
-        var folder = Path.GetDirectoryName(testFile)!;
-        var approvedPath = Path.Combine(folder, $"{name}.approved.txt");
-        var receivedPath = Path.Combine(folder, $"{name}.received.txt");
+        if (!approvedPath.EndsWith(".approved.txt", StringComparison.Ordinal))
+            throw new ArgumentException("An approved file's name ends in .approved.txt.", nameof(approvedPath));
+        var receivedPath = approvedPath[..^".approved.txt".Length] + ".received.txt";
         var received = Normalize(actual);
+        Directory.CreateDirectory(Path.GetDirectoryName(approvedPath)!);
 
         if (Environment.GetEnvironmentVariable("NURSERY_APPROVE") == "1")
         {

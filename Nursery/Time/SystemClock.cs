@@ -11,6 +11,11 @@ public sealed class SystemClock : LoopClock
     /// <summary>The <see cref="Stopwatch"/> timestamp that is this clock's zero.</summary>
     private readonly long _origin = Stopwatch.GetTimestamp();
 
+    /// <summary>Creates a clock that reads zero now and then follows real, monotonic time.</summary>
+    public SystemClock()
+    {
+    }
+
     /// <inheritdoc />
     public override TimeSpan Now => Stopwatch.GetElapsedTime(_origin);
 }

@@ -20,6 +20,11 @@ public sealed class VirtualClock : LoopClock
     /// <summary>Guards writes to <see cref="_loops"/>.</summary>
     private readonly Lock _gate = new();
 
+    /// <summary>Creates a virtual clock at <see cref="TimeSpan.Zero"/>, with <see cref="AutoJump"/> on unless set otherwise.</summary>
+    public VirtualClock()
+    {
+    }
+
     /// <inheritdoc />
     public override TimeSpan Now => new(Interlocked.Read(ref _ticks));
 

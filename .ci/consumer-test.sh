@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Consumer test: the path a real user takes. Packs the library into a throw-away local feed, creates a fresh
+# `dotnet new console` project outside the repository that references the package by version from that feed, builds
+# it with warnings as errors and checks the exact output of a small program that uses EventLoop and TaskManager.
+#
+# Leaves nothing behind: the feed, the project and the NuGet package cache it restores into (NUGET_PACKAGES) are
+# all in one temp folder, so the user's global cache never holds this build of the package and a stale package
+# from an earlier run can never be picked up. Package source mapping sends "Nursery" to the local feed only.
+#
+# Usage: .ci/consumer-test.sh   (exit code 0 when the consumer builds and prints exactly what it should)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/nursery-consumer.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+feed="$work/feed"
+app="$work/app"
+
+version="$(dotnet msbuild "$root/Nursery/Nursery.csproj" -nologo -getProperty:Version)"
+echo "-- packing Nursery $version into $feed"
+dotnet pack "$root/Nursery/Nursery.csproj" -c Release -o "$feed" -nologo -clp:NoSummary -v:q
+for f in "Nursery.$version.nupkg" "Nursery.$version.snupkg"; do
+    [ -f "$feed/$f" ] || { echo "!! pack did not produce $f"; ls -l "$feed"; exit 1; }
+done
+
+echo "-- creating a console project that references Nursery $version"
+mkdir -p "$app"
+cd "$app"
+dotnet new console --name Consumer --output . --framework net10.0 >/dev/null
+cat > nuget.config <<XML
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources>
+    <clear />
+    <add key="local" value="$feed" />
+    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+  </packageSources>
+  <packageSourceMapping>
+    <packageSource key="local"><package pattern="Nursery" /></packageSource>
+    <packageSource key="nuget.org"><package pattern="*" /></packageSource>
+  </packageSourceMapping>
+</configuration>
+XML
+export NUGET_PACKAGES="$work/packages"
+dotnet add package Nursery --version "[$version]" >/dev/null
+
+cat > Program.cs <<'CS'
+using Nursery;
+
+var loop = new EventLoop(new VirtualClock());
+void Log(string what) => Console.WriteLine($"t={loop.Now.TotalSeconds:0}s {what}");
+
+var total = loop.Run(async () =>
+{
+    ChildTask<int> slow, fast;
+    var tm = new TaskManager(loop);
+    await using (tm)
+    {
+        slow = tm.Spawn(async ct => { await EventLoop.Sleep(TimeSpan.FromSeconds(2), ct); Log("slow done"); return 2; });
+        fast = tm.Spawn(async () => { await EventLoop.Sleep(TimeSpan.FromSeconds(1)); Log("fast done"); return 1; });
+        tm.Schedule(() => { Log("scheduled child ran"); return Task.CompletedTask; }, TimeSpan.FromSeconds(3));
+    }
+    Log($"joined, Values = {string.Join(", ", tm.Values.OrderBy(v => v.Key.Id).Select(v => v.Value ?? "null"))}");
+
+    try
+    {
+        await using var failing = new TaskManager(loop);
+        failing.Spawn(async ct =>
+        {
+            try { await EventLoop.Sleep(TimeSpan.FromHours(1), ct); }
+            catch (OperationCanceledException) { Log("sibling cancelled"); throw; }
+        });
+        failing.Spawn(async () => { await EventLoop.Sleep(TimeSpan.FromSeconds(1)); throw new InvalidOperationException("service down"); });
+    }
+    catch (InvalidOperationException e)
+    {
+        Log($"caught {e.GetType().Name}: {e.Message}");
+    }
+    return slow.Result + fast.Result;
+});
+Console.WriteLine($"total = {total}");
+CS
+
+cat > expected.txt <<'TXT'
+t=1s fast done
+t=2s slow done
+t=3s scheduled child ran
+t=3s joined, Values = 2, 1, null
+t=4s sibling cancelled
+t=4s caught InvalidOperationException: service down
+total = 3
+TXT
+
+echo "-- building and running the consumer (warnings as errors)"
+# NuGetAudit off: the vulnerability audit downloads data from nuget.org that says nothing about this package, and
+# would make the test fail offline (its warning is an error here). Nothing else needs nuget.org.
+dotnet build -c Release -nologo -clp:NoSummary -v:q -p:TreatWarningsAsErrors=true -p:NuGetAudit=false
+dotnet bin/Release/net10.0/Consumer.dll > actual.txt
+
+restored="$NUGET_PACKAGES/nursery/$version"
+for f in lib/net10.0/Nursery.dll lib/net10.0/Nursery.xml README.md; do
+    [ -f "$restored/$f" ] || { echo "!! the package restored from the local feed has no $f"; exit 1; }
+done
+
+if diff -u expected.txt actual.txt; then
+    echo "-- consumer output matches ($(wc -l < expected.txt) lines)"
+else
+    echo "!! consumer output differs from the expected output (diff above: - expected, + actual)"
+    exit 1
+fi
