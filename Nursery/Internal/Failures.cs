@@ -1,5 +1,3 @@
-using System.Runtime.ExceptionServices;
-
 namespace Nursery;
 
 /// <summary>How failures are taken out of tasks and put back into the caller's hands.</summary>
@@ -55,15 +53,5 @@ internal static class Failures
             if (!carried) all.Add(child);
         }
         return all;
-    }
-
-    /// <summary>
-    /// Throws the collected failures the way the contract states: one failure as the same object with its stack
-    /// trace kept, several as an <see cref="AggregateException"/> in the order they happened.
-    /// </summary>
-    public static void ThrowIfAny(IReadOnlyList<Exception>? failures)
-    {
-        if (failures is null || failures.Count == 0) return;
-        ExceptionDispatchInfo.Throw(Combine(failures));
     }
 }

@@ -47,30 +47,63 @@ internal sealed class LoopSynchronizationContext : SynchronizationContext
     }
 
     /// <summary>Runs the callback on the loop and waits for it. Inline when already on the loop thread.</summary>
-    /// <exception cref="InvalidOperationException">Called from another thread while the loop is not running: the wait could never end.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// Called from another thread while the loop is not running, or the loop stopped before it got to the callback:
+    /// either way the wait could never end.
+    /// </exception>
     public override void Send(SendOrPostCallback d, object? state)
     {
         ArgumentNullException.ThrowIfNull(d);
-        if (EventLoop.Current == Loop)
+        var loop = Loop;
+        if (EventLoop.Current == loop)
         {
             d(state);
             return;
         }
-        if (!Loop.IsRunning)
+        if (!loop.IsRunning)
             throw new InvalidOperationException("SynchronizationContext.Send to an event loop that is not running would wait forever; start the loop first.");
-        using var done = new ManualResetEventSlim();
-        ExceptionDispatchInfo? failure = null;
-        Loop.Post(new WorkItem(
-            _ =>
-            {
-                try { d(state); }
-                catch (Exception e) { failure = ExceptionDispatchInfo.Capture(e); }
-                finally { done.Set(); }
-            },
-            null,
-            this));
-        done.Wait();
-        failure?.Throw();
+        using var call = new SentCall(d, state);
+        loop.Post(new WorkItem(SentCall.Run, call, this));
+        // The loop may stop (main completed) before it reaches the call, and a stopped loop drops its queued
+        // work: look up now and then, and give up (for good: the call will never run late) once it has stopped.
+        while (!call.Done.Wait(SentCall.StopCheckInterval))
+        {
+            if (!loop.IsRunning && call.TryAbandon())
+                throw new InvalidOperationException("The event loop stopped before it ran the callback passed to SynchronizationContext.Send.");
+        }
+        call.Failure?.Throw();
+    }
+
+    /// <summary>A callback passed to <see cref="Send"/> from another thread, and its outcome.</summary>
+    private sealed class SentCall(SendOrPostCallback callback, object? state) : IDisposable
+    {
+        /// <summary>How often a waiting sender checks that the loop is still running.</summary>
+        public static readonly TimeSpan StopCheckInterval = TimeSpan.FromMilliseconds(50);
+
+        /// <summary>Runs the call on the loop, unless the sender has given up on it.</summary>
+        public static readonly SendOrPostCallback Run = static s => ((SentCall)s!).Execute();
+
+        /// <summary>0 = waiting, 1 = taken by the loop, 2 = abandoned by the sender. Interlocked.</summary>
+        private int _state;
+
+        /// <summary>Set once the callback has run.</summary>
+        public ManualResetEventSlim Done { get; } = new();
+
+        /// <summary>What the callback threw, if anything.</summary>
+        public ExceptionDispatchInfo? Failure { get; private set; }
+
+        /// <summary>The sender gives up; false if the loop has already taken the call (then wait for it).</summary>
+        public bool TryAbandon() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;
+
+        public void Dispose() => Done.Dispose();
+
+        private void Execute()
+        {
+            if (Interlocked.CompareExchange(ref _state, 1, 0) != 0) return; // the sender gave up: never run late
+            try { callback(state); }
+            catch (Exception e) { Failure = ExceptionDispatchInfo.Capture(e); }
+            finally { Done.Set(); }
+        }
     }
 
     /// <summary>Contexts are immutable, so the copy is the context itself.</summary>

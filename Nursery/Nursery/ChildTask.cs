@@ -272,6 +272,20 @@ public class ChildTask : ITimerTarget
         End(ChildTaskStatus.Cancelled, null);
     }
 
+    /// <summary>Remembers an exception that the join of a manager nested in this child threw into its code.</summary>
+    internal void NoteReportedFailure(Exception failure) => (EnsureCold().ReportedFailures ??= []).Add(failure);
+
+    /// <summary>
+    /// Whether <paramref name="ended"/> ended with a failure that a nested manager's join reported: then it is a
+    /// failure even if it is an <see cref="OperationCanceledException"/> and this child has been cancelled.
+    /// </summary>
+    internal bool Carries(Task ended)
+    {
+        if (_cold?.ReportedFailures is not { } reported) return false;
+        var failure = Failures.Of(ended);
+        return reported.Any(r => ReferenceEquals(r, failure));
+    }
+
     /// <summary>Ends a RunAsync body scope: its leftover sleeps are cancelled, like a child's.</summary>
     internal void EndBodyScope(ChildTaskStatus status, Exception? failure)
     {
@@ -412,7 +426,7 @@ public class ChildTask : ITimerTarget
             StoreResult(task);
             End(ChildTaskStatus.Completed, null);
         }
-        else if (_cancelRequested && Failures.IsCancellation(task))
+        else if (_cancelRequested && Failures.IsCancellation(task) && !Carries(task))
         {
             End(ChildTaskStatus.Cancelled, null);
         }

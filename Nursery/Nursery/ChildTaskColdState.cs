@@ -18,6 +18,9 @@ internal sealed class ChildTaskColdState
     /// <summary>The TaskCompletionSource behind <see cref="ChildTask.Completion"/>. Installed with a CAS from any thread.</summary>
     public object? Completion;
 
+    /// <summary>Exceptions that joins of managers nested in this child threw into its code. Loop thread only.</summary>
+    public List<Exception>? ReportedFailures;
+
     /// <summary>The name given at Spawn/Schedule, for dumps and traces.</summary>
     public string? Name;
 

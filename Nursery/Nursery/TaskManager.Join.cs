@@ -1,3 +1,5 @@
+using System.Runtime.ExceptionServices;
+
 namespace Nursery;
 
 public sealed partial class TaskManager
@@ -24,7 +26,7 @@ public sealed partial class TaskManager
         _state = State.Joining;
         if (_live > 0) return new ValueTask(JoinAndCloseAsync());
         Close();
-        return _failures is { Count: > 0 } ? ValueTask.FromException(Failures.Combine(_failures)) : default;
+        return Report(_failures) is { } failure ? ValueTask.FromException(failure) : default;
     }
 
     /// <summary>Completes once no child is live. Spawning while waiting extends the wait. Loop thread only.</summary>
@@ -37,7 +39,21 @@ public sealed partial class TaskManager
     {
         await WaitForChildrenAsync();
         Close();
-        Failures.ThrowIfAny(_failures);
+        if (Report(_failures) is { } failure) ExceptionDispatchInfo.Throw(failure);
+    }
+
+    /// <summary>
+    /// The exception a join throws for <paramref name="failures"/> (null when there are none), noted on the child
+    /// this manager is nested in. That child is often cancelled by then (a sibling of it failed meanwhile), and an
+    /// <see cref="OperationCanceledException"/> reported from here (a caller's timeout inside) must still fail it
+    /// rather than pass for the child's own cancellation.
+    /// </summary>
+    private Exception? Report(IReadOnlyList<Exception>? failures)
+    {
+        if (failures is not { Count: > 0 }) return null;
+        var failure = Failures.Combine(failures);
+        _owner?.NoteReportedFailure(failure);
+        return failure;
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using System.Runtime.ExceptionServices;
+
 namespace Nursery;
 
 public sealed partial class TaskManager
@@ -58,7 +60,7 @@ public sealed partial class TaskManager
         {
             scope.EndBodyScope(ChildTaskStatus.Completed, null);
         }
-        else if (scope.IsCancellationRequested && Failures.IsCancellation(bodyTask))
+        else if (scope.IsCancellationRequested && Failures.IsCancellation(bodyTask) && !scope.Carries(bodyTask))
         {
             scope.EndBodyScope(ChildTaskStatus.Cancelled, null);
         }
@@ -72,6 +74,6 @@ public sealed partial class TaskManager
         _state = State.Joining;
         await WaitForChildrenAsync();
         Close();
-        Failures.ThrowIfAny(Failures.BodyFirst(bodyFailure, _failures));
+        if (Report(Failures.BodyFirst(bodyFailure, _failures)) is { } failure) ExceptionDispatchInfo.Throw(failure);
     }
 }

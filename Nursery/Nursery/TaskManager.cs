@@ -189,7 +189,8 @@ public sealed partial class TaskManager : IAsyncDisposable
 
     /// <summary>
     /// Cancels <paramref name="source"/>. Exceptions thrown by its registered callbacks are failures of this
-    /// manager (reported by its join), never swallowed.
+    /// manager (reported by its join), never swallowed; once the manager has joined there is no join left to
+    /// report them, so they go to the caller of Cancel, as with <see cref="CancellationTokenSource.Cancel()"/> itself.
     /// </summary>
     internal void CancelSource(CancellationTokenSource source)
     {
@@ -197,7 +198,7 @@ public sealed partial class TaskManager : IAsyncDisposable
         {
             source.Cancel();
         }
-        catch (AggregateException e)
+        catch (AggregateException e) when (_state != State.Closed)
         {
             foreach (var inner in e.InnerExceptions) RecordFailure(inner);
         }
@@ -228,7 +229,9 @@ public sealed partial class TaskManager : IAsyncDisposable
 
     private void RecordFailure(Exception failure)
     {
-        (_failures ??= []).Add(failure);
+        // The same exception object can end two children (one awaits the other's Completion and rethrows it):
+        // that is one failure, reported once.
+        if (_failures?.Any(known => ReferenceEquals(known, failure)) != true) (_failures ??= []).Add(failure);
         CancelCore();
     }
 
