@@ -63,13 +63,15 @@ public class ThreadAffinityTests
     {
         await using var tm = new TaskManager(loop);
         var child = tm.Spawn(async () => { await EventLoop.Sleep(S(1)); return 1; });
+        await EventLoop.Yield();
         var seen = await Task.Run(() => (child.Id, child.Status, child.Exception, child.Completion, tm.Token, tm.IsCancellationRequested));
         Assert.Equal(child.Id, seen.Id);
-        Assert.Equal(ChildTaskStatus.Scheduled, seen.Status);
+        Assert.Equal(ChildTaskStatus.Running, seen.Status);
         Assert.Null(seen.Exception);
-        Assert.Equal(1, await seen.Completion);
         Assert.False(seen.IsCancellationRequested);
-    });
+        ((VirtualClock)loop.Clock).Advance(S(1));
+        Assert.Equal(1, await seen.Completion);
+    }, clock: new VirtualClock { AutoJump = false }); // while the pool thread reads, the child must stay asleep
 
     [Fact]
     public void Spawn_AfterTheLoopHasStopped_ThrowsInvalidOperationException() => Guard.Run(() =>
