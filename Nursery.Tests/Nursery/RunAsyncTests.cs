@@ -150,6 +150,18 @@ public class RunAsyncTests
     });
 
     [Fact]
+    public void RunAsync_BodyRethrowsAChildsFailureFromItsCompletion_ReportsItOnce() => Virtual.Run(async loop =>
+    {
+        var boom = new Boom("child");
+        var e = await Catch.ExceptionAsync(() => TaskManager.RunAsync(async tm =>
+        {
+            var child = tm.Spawn(async () => { await EventLoop.Sleep(S(1)); throw boom; });
+            await child.Completion;
+        }));
+        Assert.Same(boom, e);
+    });
+
+    [Fact]
     public void RunAsync_BodyCatchesTheJoinFailureAndReturns_TheFailureIsStillReported() => Virtual.Run(async loop =>
     {
         var boom = new Boom("child");
