@@ -229,6 +229,75 @@ public class RunTests
     });
 
     [Fact]
+    public void Run_MainFaultedWithSeveralExceptions_ThrowsThemAllInAnAggregateException() => Guard.Run(() =>
+    {
+        using var loop = new EventLoop(new VirtualClock());
+        var first = new Boom("first");
+        var second = new Boom("second");
+        var e = Record.Exception(() => loop.Run(() => Task.WhenAll(Fail(first), Fail(second))));
+        var aggregate = Assert.IsType<AggregateException>(e);
+        Assert.Equal([first, second], aggregate.InnerExceptions); // nothing dropped, unlike 'await'
+
+        static async Task Fail(Boom boom)
+        {
+            await EventLoop.Sleep(S(1));
+            throw boom;
+        }
+    });
+
+    // Code the loop calls directly (not through a task) has nobody else to report to: its exception ends Run,
+    // like an unhandled exception in a UI message loop, rather than being swallowed.
+
+    [Fact]
+    public void Run_PostedCallbackThrows_RethrowsTheSameObject() => Guard.Run(() =>
+    {
+        using var loop = new EventLoop(new VirtualClock());
+        var boom = new Boom("posted");
+        var e = Record.Exception(() => loop.Run(async () =>
+        {
+            SynchronizationContext.Current!.Post(_ => throw boom, null);
+            await EventLoop.Sleep(S(1));
+        }));
+        Assert.Same(boom, e);
+        Assert.Equal(5, loop.Run(async () => 5)); // and the loop runs again
+    });
+
+    [Fact]
+    public void Run_TimeProviderTimerCallbackThrows_RethrowsTheSameObject() => Guard.Run(() =>
+    {
+        using var loop = new EventLoop(new VirtualClock());
+        var boom = new Boom("timer callback");
+        var e = Record.Exception(() => loop.Run(async () =>
+        {
+            using var timer = loop.TimeProvider.CreateTimer(_ => throw boom, null, S(1), Timeout.InfiniteTimeSpan);
+            await EventLoop.Sleep(S(2));
+        }));
+        Assert.Same(boom, e);
+    });
+
+    [Fact]
+    public void Run_AsyncVoidMethodOnTheLoopThrows_RethrowsTheSameObject() => Guard.Run(() =>
+    {
+        using var loop = new EventLoop(new VirtualClock());
+        var boom = new Boom("async void");
+        var e = Record.Exception(() => loop.Run(async () =>
+        {
+            FireAndForget(boom);
+            await EventLoop.Sleep(S(5));
+        }));
+        Assert.Same(boom, e);
+        Assert.Equal(S(1), loop.Now); // Run ended when the exception arrived, not after main's sleep
+    });
+
+#pragma warning disable VSTHRD100 // An async void method is the scenario: its exception goes to the loop's context.
+    private static async void FireAndForget(Boom boom)
+    {
+        await EventLoop.Sleep(S(1));
+        throw boom;
+    }
+#pragma warning restore VSTHRD100
+
+    [Fact]
     public void Run_ReturnsWhileTimersAndReadyWorkArePending_AbandonsThemAndCanRunAgain() => Guard.Run(() =>
     {
         using var loop = new EventLoop(new VirtualClock());

@@ -54,6 +54,27 @@ public class BodyShapeTests
     });
 
     [Fact]
+    public void Spawn_BodyFaultsWithSeveralExceptions_ReportsThemAllInOneFailure() => Virtual.Run(async loop =>
+    {
+        var first = new Boom("first");
+        var second = new Boom("second");
+        var tm = new TaskManager(loop);
+        var child = tm.Spawn(() => Task.WhenAll(Fail(first), Fail(second)));
+
+        var e = await Catch.ExceptionAsync(() => tm.DisposeAsync().AsTask());
+
+        var aggregate = Assert.IsType<AggregateException>(e);
+        Assert.Same(child.Exception, aggregate); // one child, one failure, carrying both exceptions
+        Assert.Equal([first, second], aggregate.InnerExceptions);
+
+        static async Task Fail(Boom boom)
+        {
+            await EventLoop.Sleep(S(1));
+            throw boom;
+        }
+    });
+
+    [Fact]
     public void Spawn_BodyReturnsATaskCancelledByAForeignToken_IsAFailure() => Virtual.Run(async loop =>
     {
         using var foreign = new CancellationTokenSource();

@@ -72,6 +72,21 @@ public class TimeProviderTests
     });
 
     [Fact]
+    public void TaskDelay_WithTheLoopsTimeProviderOnAnotherThread_CompletesInVirtualTime() => Virtual.Run(async loop =>
+    {
+        // The timer is created off the loop (applied through the inbox) and fires on the loop thread; the
+        // delay's continuation runs on the pool thread that awaited it.
+        var elapsed = await Task.Run(async () =>
+        {
+            var start = loop.TimeProvider.GetTimestamp();
+            await Task.Delay(TimeSpan.FromHours(2), loop.TimeProvider);
+            return loop.TimeProvider.GetElapsedTime(start);
+        });
+        Assert.Equal(TimeSpan.FromHours(2), elapsed);
+        Assert.Equal(TimeSpan.FromHours(2), loop.Now);
+    });
+
+    [Fact]
     public void TaskDelay_ConcurrentWithSleeps_InterleavesByDeadline() => Virtual.Run(async loop =>
     {
         var log = new EventLog(loop);
