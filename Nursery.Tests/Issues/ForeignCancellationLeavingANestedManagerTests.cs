@@ -50,7 +50,7 @@ public class ForeignCancellationLeavingANestedManagerTests
         OperationCanceledException? timeoutFailure = null;
         var outer = new TaskManager(loop);
         var owner = outer.Spawn(() => InnerManagerWithATimeoutFailureAsync(loop, e => timeoutFailure = e));
-        outer.Spawn(async () => { await EventLoop.Sleep(S(2)); throw boom; }); // cancels the owner while it joins
+        outer.Spawn(() => Failing.AfterAsync(S(2), boom)); // cancels the owner while it joins
 
         var e = await Catch.ExceptionAsync(() => outer.DisposeAsync().AsTask());
 
@@ -68,7 +68,7 @@ public class ForeignCancellationLeavingANestedManagerTests
 
         var e = await Catch.ExceptionAsync(() => TaskManager.RunAsync(async tm =>
         {
-            tm.Spawn(async () => { await EventLoop.Sleep(S(2)); throw boom; }); // cancels the body while it joins
+            tm.Spawn(() => Failing.AfterAsync(S(2), boom)); // cancels the body while it joins
             await InnerManagerWithATimeoutFailureAsync(loop, e => timeoutFailure = e);
         }));
 

@@ -18,7 +18,7 @@ public class SiblingRethrowingAFailureTests
     {
         var boom = new Boom("the one failure");
         var tm = new TaskManager(loop);
-        var failing = tm.Spawn(async () => { await EventLoop.Sleep(S(1)); throw boom; });
+        var failing = tm.Spawn(() => Failing.AfterAsync(S(1), boom));
         var waiter = tm.Spawn(async () => { await failing.Completion; });
 
         var e = await Catch.ExceptionAsync(() => tm.DisposeAsync().AsTask());

@@ -214,8 +214,8 @@ public class RunTests
             {
                 await using var tm = new TaskManager(loop);
                 // Both wake in the same timer phase, so b is already past its checkpoint when a's failure cancels it.
-                tm.Spawn(async () => { await EventLoop.Sleep(S(1)); throw new Boom("a"); });
-                tm.Spawn(async () => { await EventLoop.Sleep(S(1)); throw new Boom("b"); });
+                tm.Spawn(() => Failing.AfterAsync(S(1), new Boom("a")));
+                tm.Spawn(() => Failing.AfterAsync(S(1), new Boom("b")));
             }
             catch (Exception caught)
             {
@@ -234,15 +234,9 @@ public class RunTests
         using var loop = new EventLoop(new VirtualClock());
         var first = new Boom("first");
         var second = new Boom("second");
-        var e = Record.Exception(() => loop.Run(() => Task.WhenAll(Fail(first), Fail(second))));
+        var e = Record.Exception(() => loop.Run(() => Task.WhenAll(Failing.AfterAsync(S(1), first), Failing.AfterAsync(S(1), second))));
         var aggregate = Assert.IsType<AggregateException>(e);
         Assert.Equal([first, second], aggregate.InnerExceptions); // nothing dropped, unlike 'await'
-
-        static async Task Fail(Boom boom)
-        {
-            await EventLoop.Sleep(S(1));
-            throw boom;
-        }
     });
 
     // Code the loop calls directly (not through a task) has nobody else to report to: its exception ends Run,

@@ -59,19 +59,13 @@ public class BodyShapeTests
         var first = new Boom("first");
         var second = new Boom("second");
         var tm = new TaskManager(loop);
-        var child = tm.Spawn(() => Task.WhenAll(Fail(first), Fail(second)));
+        var child = tm.Spawn(() => Task.WhenAll(Failing.AfterAsync(S(1), first), Failing.AfterAsync(S(1), second)));
 
         var e = await Catch.ExceptionAsync(() => tm.DisposeAsync().AsTask());
 
         var aggregate = Assert.IsType<AggregateException>(e);
         Assert.Same(child.Exception, aggregate); // one child, one failure, carrying both exceptions
         Assert.Equal([first, second], aggregate.InnerExceptions);
-
-        static async Task Fail(Boom boom)
-        {
-            await EventLoop.Sleep(S(1));
-            throw boom;
-        }
     });
 
     [Fact]

@@ -50,7 +50,7 @@ public class CancellationCallbackTests
             using var registration = ct.Register(() => throw fromCallback);
             await EventLoop.Sleep(S(10));
         });
-        tm.Spawn(async () => { await EventLoop.Sleep(S(1)); throw failure; });
+        tm.Spawn(() => Failing.AfterAsync(S(1), failure));
 
         var aggregate = await Catch.ExactlyAsync<AggregateException>(() => tm.DisposeAsync().AsTask());
         Assert.Equal([failure, fromCallback], aggregate.InnerExceptions);
@@ -103,7 +103,7 @@ public class CancellationCallbackTests
         var aggregate = await Catch.ExactlyAsync<AggregateException>(() => TaskManager.RunAsync(async tm =>
         {
             using var registration = tm.Token.Register(() => throw fromCallback);
-            tm.Spawn(async () => { await EventLoop.Sleep(S(1)); throw failure; });
+            tm.Spawn(() => Failing.AfterAsync(S(1), failure));
             await EventLoop.Sleep(S(10));
         }));
         Assert.Equal([failure, fromCallback], aggregate.InnerExceptions);

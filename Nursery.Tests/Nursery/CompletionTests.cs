@@ -46,7 +46,7 @@ public class CompletionTests
     {
         var boom = new Boom("f");
         var tm = new TaskManager(loop);
-        var child = tm.Spawn<int>(async () => { await EventLoop.Sleep(S(1)); throw boom; });
+        var child = tm.Spawn(() => Failing.AfterAsync<int>(S(1), boom));
         var early = askBeforeTheEnd ? child.Completion : null;
         await Catch.ExactlyAsync<Boom>(() => tm.DisposeAsync().AsTask());
 
@@ -115,7 +115,7 @@ public class CompletionTests
     {
         var boom = new Boom("f");
         var tm = new TaskManager(loop);
-        var child = tm.Spawn(async () => { await EventLoop.Sleep(S(1)); throw boom; });
+        var child = tm.Spawn(() => Failing.AfterAsync(S(1), boom));
         Assert.Same(boom, await Catch.ExceptionAsync(() => child.Completion));
         Assert.Same(boom, await Catch.ExceptionAsync(() => tm.DisposeAsync().AsTask()));
     });

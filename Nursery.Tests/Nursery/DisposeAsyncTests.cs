@@ -53,7 +53,7 @@ public class DisposeAsyncTests
             try { await EventLoop.Sleep(S(5)); }
             finally { await Task.Delay(S(2), loop.TimeProvider); }
         });
-        tm.Spawn(async () => { await EventLoop.Sleep(S(1)); throw boom; });
+        tm.Spawn(() => Failing.AfterAsync(S(1), boom));
 
         var first = tm.DisposeAsync().AsTask();
         var second = tm.DisposeAsync().AsTask();

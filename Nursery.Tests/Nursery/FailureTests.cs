@@ -1,17 +1,8 @@
-using System.Runtime.CompilerServices;
-
 namespace Nursery.Tests.Nursery;
 
 /// <summary>One failure cancels the siblings, then is rethrown: exact exception shapes.</summary>
 public class FailureTests
 {
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static async Task FailAfterOneSecondAsync(Boom boom)
-    {
-        await EventLoop.Sleep(S(1));
-        throw boom;
-    }
-
     [Fact]
     public void DisposeAsync_OneChildFails_CancelsSiblingsWaitsForThemThenRethrowsTheSameObject() => Virtual.Run(async loop =>
     {
@@ -28,13 +19,13 @@ public class FailureTests
                 log.Add("sibling cleaned up");
             }
         });
-        var failing = tm.Spawn(() => FailAfterOneSecondAsync(boom));
+        var failing = tm.Spawn(() => Failing.AfterAsync(S(1), boom));
 
         var e = await Catch.ExceptionAsync(() => tm.DisposeAsync().AsTask());
         log.Add("join threw");
 
         Assert.Same(boom, e);
-        Assert.Contains(nameof(FailAfterOneSecondAsync), e!.StackTrace, StringComparison.Ordinal);
+        Assert.Contains(nameof(Failing.AfterAsync), e!.StackTrace, StringComparison.Ordinal);
         Assert.Equal(["3s sibling cleaned up", "3s join threw"], log.Entries);
         Assert.Equal(ChildTaskStatus.Cancelled, running.Status);
         Assert.Equal(ChildTaskStatus.Faulted, failing.Status);
@@ -47,7 +38,7 @@ public class FailureTests
         var ran = false;
         var tm = new TaskManager(loop);
         var scheduled = tm.Schedule(async () => ran = true, S(5));
-        tm.Spawn(() => FailAfterOneSecondAsync(new Boom("x")));
+        tm.Spawn(() => Failing.AfterAsync(S(1), new Boom("x")));
         await Catch.ExactlyAsync<Boom>(() => tm.DisposeAsync().AsTask());
         Assert.False(ran);
         Assert.Equal(ChildTaskStatus.Cancelled, scheduled.Status);
@@ -67,7 +58,7 @@ public class FailureTests
             catch (OperationCanceledException) { }
             throw second;
         });
-        tm.Spawn(() => FailAfterOneSecondAsync(first));
+        tm.Spawn(() => Failing.AfterAsync(S(1), first));
 
         var aggregate = await Catch.ExactlyAsync<AggregateException>(() => tm.DisposeAsync().AsTask());
         Assert.Equal(2, aggregate.InnerExceptions.Count);
@@ -86,7 +77,7 @@ public class FailureTests
             try { await EventLoop.Sleep(S(10)); }
             finally { throw inFinally; }
         });
-        tm.Spawn(() => FailAfterOneSecondAsync(original));
+        tm.Spawn(() => Failing.AfterAsync(S(1), original));
 
         var aggregate = await Catch.ExactlyAsync<AggregateException>(() => tm.DisposeAsync().AsTask());
         Assert.Equal([original, inFinally], aggregate.InnerExceptions);
@@ -100,7 +91,7 @@ public class FailureTests
         // All three wake in the same timer phase, so each is past its checkpoint before the first failure cancels it.
         var booms = new[] { new Boom("a"), new Boom("b"), new Boom("c") };
         var tm = new TaskManager(loop);
-        foreach (var boom in booms) tm.Spawn(() => FailAfterOneSecondAsync(boom));
+        foreach (var boom in booms) tm.Spawn(() => Failing.AfterAsync(S(1), boom));
         var aggregate = await Catch.ExactlyAsync<AggregateException>(() => tm.DisposeAsync().AsTask());
         Assert.Equal(booms, aggregate.InnerExceptions);
     });
@@ -148,7 +139,7 @@ public class FailureTests
             catch (OperationCanceledException) { }
             return "finished anyway";
         });
-        tm.Spawn(() => FailAfterOneSecondAsync(boom));
+        tm.Spawn(() => Failing.AfterAsync(S(1), boom));
 
         Assert.Same(boom, await Catch.ExceptionAsync(() => tm.DisposeAsync().AsTask()));
         Assert.Equal(ChildTaskStatus.Completed, stubborn.Status);
@@ -196,7 +187,7 @@ public class FailureTests
         tm.Spawn(async () =>
         {
             await EventLoop.Sleep(S(1));
-            tm.Spawn(() => FailAfterOneSecondAsync(boom));
+            tm.Spawn(() => Failing.AfterAsync(S(1), boom));
         });
         Assert.Same(boom, await Catch.ExceptionAsync(() => tm.DisposeAsync().AsTask()));
         Assert.Equal(S(2), loop.Now);
@@ -211,7 +202,7 @@ public class FailureTests
         var e = await Catch.ExceptionAsync(async () =>
         {
             await using var tm = new TaskManager(loop);
-            tm.Spawn(() => FailAfterOneSecondAsync(boom));
+            tm.Spawn(() => Failing.AfterAsync(S(1), boom));
             await EventLoop.Sleep(S(3));
             log.Add($"owner still running, manager cancelled: {tm.IsCancellationRequested}");
         });

@@ -66,7 +66,7 @@ public class NestedManagerTests
         var owner = tm.Spawn(async () =>
         {
             await using var inner = new TaskManager(loop);
-            inner.Spawn(async () => { await EventLoop.Sleep(S(1)); throw boom; });
+            inner.Spawn(() => Failing.AfterAsync(S(1), boom));
         });
 
         var e = await Catch.ExceptionAsync(() => tm.DisposeAsync().AsTask());
@@ -88,8 +88,8 @@ public class NestedManagerTests
             try
             {
                 await using var inner = new TaskManager(loop);
-                inner.Spawn(async () => { await EventLoop.Sleep(S(1)); throw new Boom("a"); });
-                inner.Spawn(async () => { await EventLoop.Sleep(S(1)); throw new Boom("b"); });
+                inner.Spawn(() => Failing.AfterAsync(S(1), new Boom("a")));
+                inner.Spawn(() => Failing.AfterAsync(S(1), new Boom("b")));
             }
             catch (Exception e)
             {

@@ -71,7 +71,7 @@ public class RunAsyncTests
         var boom = new Boom("child");
         var e = await Catch.ExceptionAsync(() => TaskManager.RunAsync(async tm =>
         {
-            tm.Spawn(async () => { await EventLoop.Sleep(S(1)); throw boom; });
+            tm.Spawn(() => Failing.AfterAsync(S(1), boom));
             try
             {
                 await EventLoop.Sleep(S(10));
@@ -93,7 +93,7 @@ public class RunAsyncTests
         var fromBody = new Boom("body, failed second");
         var aggregate = await Catch.ExactlyAsync<AggregateException>(() => TaskManager.RunAsync(async tm =>
         {
-            tm.Spawn(async () => { await EventLoop.Sleep(S(1)); throw fromChild; });
+            tm.Spawn(() => Failing.AfterAsync(S(1), fromChild));
             try { await EventLoop.Sleep(S(10)); }
             catch (OperationCanceledException) { throw fromBody; }
         }));
@@ -125,7 +125,7 @@ public class RunAsyncTests
         var bodySaw = default(Exception);
         var e = await Catch.ExceptionAsync(() => TaskManager.RunAsync(async tm =>
         {
-            tm.Spawn(async () => { await EventLoop.Sleep(S(1)); throw boom; });
+            tm.Spawn(() => Failing.AfterAsync(S(1), boom));
             try { await tm.DisposeAsync(); }
             catch (Exception caught) { bodySaw = caught; throw; }
         }));
@@ -139,8 +139,8 @@ public class RunAsyncTests
         var bodySaw = default(Exception);
         var e = await Catch.ExceptionAsync(() => TaskManager.RunAsync(async tm =>
         {
-            tm.Spawn(async () => { await EventLoop.Sleep(S(1)); throw new Boom("a"); });
-            tm.Spawn(async () => { await EventLoop.Sleep(S(1)); throw new Boom("b"); });
+            tm.Spawn(() => Failing.AfterAsync(S(1), new Boom("a")));
+            tm.Spawn(() => Failing.AfterAsync(S(1), new Boom("b")));
             try { await tm.DisposeAsync(); }
             catch (Exception caught) { bodySaw = caught; throw; }
         }));
@@ -155,7 +155,7 @@ public class RunAsyncTests
         var boom = new Boom("child");
         var e = await Catch.ExceptionAsync(() => TaskManager.RunAsync(async tm =>
         {
-            var child = tm.Spawn(async () => { await EventLoop.Sleep(S(1)); throw boom; });
+            var child = tm.Spawn(() => Failing.AfterAsync(S(1), boom));
             await child.Completion;
         }));
         Assert.Same(boom, e);
@@ -181,7 +181,7 @@ public class RunAsyncTests
         var boom = new Boom("outer child");
         var e = await Catch.ExceptionAsync(() => TaskManager.RunAsync(async tm =>
         {
-            tm.Spawn(async () => { await EventLoop.Sleep(S(1)); throw boom; });
+            tm.Spawn(() => Failing.AfterAsync(S(1), boom));
             await using var inner = new TaskManager(loop);
             innerChild = inner.Spawn(() => EventLoop.Sleep(S(10)));
         }));

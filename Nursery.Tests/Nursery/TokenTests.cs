@@ -63,7 +63,7 @@ public class TokenTests
     {
         var tm = new TaskManager(loop);
         var token = tm.Token;
-        tm.Spawn(async () => { await EventLoop.Sleep(S(1)); throw new Boom("x"); });
+        tm.Spawn(() => Failing.AfterAsync(S(1), new Boom("x")));
         await Catch.ExactlyAsync<Boom>(() => tm.DisposeAsync().AsTask());
         Assert.True(token.IsCancellationRequested);
         Assert.True(tm.IsCancellationRequested);

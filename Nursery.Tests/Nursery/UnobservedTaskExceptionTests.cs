@@ -23,8 +23,8 @@ public class UnobservedTaskExceptionTests
         {
             var tm = new TaskManager(loop);
             // Completion asked for before the end (a source completed later) and never awaited:
-            _ = tm.Spawn<int>(async () => { await EventLoop.Sleep(S(1)); throw new Boom($"{tag} child 1"); }).Completion;
-            var late = tm.Spawn(async () => { await EventLoop.Sleep(S(1)); throw new Boom($"{tag} child 2"); });
+            _ = tm.Spawn(() => Failing.AfterAsync<int>(S(1), new Boom($"{tag} child 1"))).Completion;
+            var late = tm.Spawn(() => Failing.AfterAsync(S(1), new Boom($"{tag} child 2")));
             var cancelled = tm.Spawn(async ct => { await EventLoop.Sleep(S(10), ct); });
             _ = cancelled.Completion;
             using var cts = new CancellationTokenSource();

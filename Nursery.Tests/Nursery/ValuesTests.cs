@@ -32,7 +32,7 @@ public class ValuesTests
         var done = tm.Spawn(async () => "done");
         var cancelled = tm.Spawn(async () => { await EventLoop.Sleep(S(5)); return "cancelled"; });
         var neverStarted = tm.Schedule(async () => "never", S(10));
-        var faulted = tm.Spawn<string>(async () => { await EventLoop.Sleep(S(1)); throw new Boom("f"); });
+        var faulted = tm.Spawn(() => Failing.AfterAsync<string>(S(1), new Boom("f")));
         await Catch.ExactlyAsync<Boom>(() => tm.DisposeAsync().AsTask());
 
         Assert.Equal([done], tm.Values.Keys);
@@ -61,7 +61,7 @@ public class ValuesTests
         await using var tm = new TaskManager(loop);
         tm.Spawn(async () => 1);
         var cancelled = tm.Spawn(() => EventLoop.Sleep(S(10)));
-        var faulted = tm.Spawn(async () => { await EventLoop.Sleep(S(1)); throw new Boom("x"); });
+        var faulted = tm.Spawn(() => Failing.AfterAsync(S(1), new Boom("x")));
         await EventLoop.Yield();
 
         var first = tm.Values;
