@@ -138,8 +138,8 @@ public class RunQueueTests
         var elapsed = real.Elapsed;
         tm.Cancel();
 
-        Assert.True(elapsed >= Ms(29), $"woke after {elapsed.TotalMilliseconds} ms");
-        Assert.True(a > 1, $"child A ran {a} steps");
+        Assert.True(elapsed >= Ms(30), $"woke after {elapsed.TotalMilliseconds} ms");
+        Assert.True(a >= 1, $"child A ran {a} steps"); // usually thousands; one if this thread was descheduled for 30 ms
         Assert.InRange(a - b, 0, 1); // round robin: A is never more than one step ahead of B
     }, clock: new SystemClock());
 
@@ -154,7 +154,7 @@ public class RunQueueTests
         await Task.Delay(Ms(20)); // an OS timer: its continuation is posted from a timer thread
         tm.Cancel();
 
-        Assert.True(a > 1, $"child A ran {a} steps");
+        Assert.True(a >= 1, $"child A ran {a} steps");
         Assert.InRange(a - b, 0, 1);
     });
 }
