@@ -48,4 +48,12 @@ public class ChildrenTests
         Assert.Equal(22, ids.Count);
         Assert.Equal(ids.Count, ids.Distinct().Count());
     });
+
+    [Fact]
+    public void ChildTask_IsDeliberatelyNotAwaitable()
+    {
+        // An awaitable return value would make every 'tm.Spawn(...)' statement raise CS4014; join with Completion.
+        Assert.Null(typeof(ChildTask).GetMethod("GetAwaiter", Type.EmptyTypes));
+        Assert.Null(typeof(ChildTask<int>).GetMethod("GetAwaiter", Type.EmptyTypes));
+    }
 }

@@ -10,6 +10,18 @@ public class ThreadAffinityTests
     }
 
     [Fact]
+    public void TaskManager_ParameterlessOnALoopThread_UsesThatLoop() => Virtual.Run(async loop =>
+    {
+        ChildTask<EventLoop?> child;
+        await using (var tm = new TaskManager())
+        {
+            child = tm.Spawn(async () => { await EventLoop.Sleep(S(1)); return EventLoop.Current; });
+        }
+        Assert.Same(loop, child.Result);
+        Assert.Equal(S(1), loop.Now);
+    });
+
+    [Fact]
     public void TaskManager_CreatedOnAnotherThreadWhileTheLoopRuns_ThrowsInvalidOperationException() => Virtual.Run(async loop =>
     {
         AssertPointsToALoopHost(await Catch.OffLoopAsync(() => _ = new TaskManager(loop)));
