@@ -2,19 +2,6 @@ using System.Globalization;
 
 namespace Nursery.Tests.Properties;
 
-/// <summary>What to do when a checkpoint throws because the child was cancelled.</summary>
-public enum OnCancel
-{
-    /// <summary>Let the OperationCanceledException end the child (Cancelled).</summary>
-    Propagate,
-
-    /// <summary>Catch it and go on with the next step (the child may still complete).</summary>
-    Ignore,
-
-    /// <summary>Throw a fresh Boom instead (a failure during cancellation).</summary>
-    Fail,
-}
-
 /// <summary>One child in a random program: how it starts, what it does, how it reacts to cancellation.</summary>
 /// <param name="DelayMs">Null for Spawn; otherwise Schedule with this delay.</param>
 /// <param name="HasResult">Spawn&lt;int&gt; (its result goes to Values) or a plain Spawn (null in Values).</param>
