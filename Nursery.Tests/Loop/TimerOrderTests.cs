@@ -21,26 +21,30 @@ public class TimerOrderTests
     [Fact]
     public void Timers_EqualDeadlinesFromDifferentSources_FireInTheOrderTheyWereSet() => Virtual.Run(async loop =>
     {
-        // Every kind of timer shares one heap: a sleep, a TimeProvider timer, a scheduled child and another sleep,
-        // all due at 1 s, fire in the order they were set. (The timer callback posts its entry so that all four are
-        // logged from the run queue, where the order of firing shows.)
+        // Every kind of timer shares one heap: a sleep, a TimeProvider timer (behind Task.Delay), a scheduled child
+        // and another sleep, all due at 1 s, fire in the order they were set; each one's effect reaches the run queue
+        // in that order.
         var order = new List<string>();
-        var context = SynchronizationContext.Current!;
         async Task Nap(string name)
         {
             await EventLoop.Sleep(S(1));
             order.Add(name);
         }
+        async Task Delay(string name)
+        {
+            await Task.Delay(S(1), loop.TimeProvider);
+            order.Add(name);
+        }
 
         await using var tm = new TaskManager(loop);
         var first = Nap("sleep 1");
-        using var timer = loop.TimeProvider.CreateTimer(_ => context.Post(_ => order.Add("TimeProvider timer"), null), null, S(1), Timeout.InfiniteTimeSpan);
+        var delay = Delay("TimeProvider delay");
         tm.Schedule(async () => order.Add("scheduled child"), S(1));
         var second = Nap("sleep 2");
-        await Task.WhenAll(first, second);
+        await Task.WhenAll(first, delay, second);
         await tm.DisposeAsync();
 
-        Assert.Equal(["sleep 1", "TimeProvider timer", "scheduled child", "sleep 2"], order);
+        Assert.Equal(["sleep 1", "TimeProvider delay", "scheduled child", "sleep 2"], order);
         Assert.Equal(S(1), loop.Now);
     });
 

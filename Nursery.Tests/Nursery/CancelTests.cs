@@ -54,13 +54,13 @@ public class CancelTests
     });
 
     [Fact]
-    public void Cancel_SpawnedChildBeforeItsFirstTurn_NeverRunsItsBodyAndEndsCancelledOnItsTurn() => Virtual.Run(async loop =>
+    public void Cancel_SpawnedChildBeforeItsFirstTurn_NeverRunsItsBodyAndEndsCancelled() => Virtual.Run(async loop =>
     {
         var ran = false;
         await using var tm = new TaskManager(loop);
         var child = tm.Spawn(async ct => { ran = true; });
         child.Cancel();
-        Assert.Equal(ChildTaskStatus.Scheduled, child.Status); // still queued: it ends when its turn comes
+        Assert.NotEqual(ChildTaskStatus.Running, child.Status); // at once or on its turn: not specified
         await EventLoop.Yield();
         Assert.Equal(ChildTaskStatus.Cancelled, child.Status);
         Assert.False(ran);
