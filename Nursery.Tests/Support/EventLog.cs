@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Nursery.Tests.Support;
 
 /// <summary>
@@ -10,7 +12,8 @@ public sealed class EventLog(EventLoop loop)
 
     public IReadOnlyList<string> Entries => _entries;
 
-    public void Add(string what) => _entries.Add($"{loop.Now.TotalSeconds:0.###}s {what}");
+    // Invariant culture: "1.5s" must not become "1,5s" on a machine with another decimal separator.
+    public void Add(string what) => _entries.Add(string.Create(CultureInfo.InvariantCulture, $"{loop.Now.TotalSeconds:0.###}s {what}"));
 
     public override string ToString() => string.Join(Environment.NewLine, _entries);
 }

@@ -1,0 +1,179 @@
+namespace Nursery.Tests.Nursery;
+
+/// <summary>Managers nest under the child they are created in: cancellation flows down, failures flow up.</summary>
+public class NestedManagerTests
+{
+    [Fact]
+    public void Cancel_OwnerChild_ReachesGrandchildrenAndTheOwnerEndsAtItsNextCheckpoint() => Virtual.Run(async loop =>
+    {
+        var log = new EventLog(loop);
+        ChildTask? grandchild = null;
+        await using var tm = new TaskManager(loop);
+        var owner = tm.Spawn(async () =>
+        {
+            await using (var inner = new TaskManager(loop))
+            {
+                grandchild = inner.Spawn(() => EventLoop.Sleep(S(10)));
+            }
+            // The inner join does not throw for a cancellation: the owner sees it at its own next checkpoint.
+            log.Add("owner after inner join");
+            await EventLoop.Yield();
+            log.Add("not reached");
+        });
+        await EventLoop.Sleep(S(1));
+        owner.Cancel();
+        await tm.DisposeAsync();
+
+        Assert.Equal(["1s owner after inner join"], log.Entries);
+        Assert.Equal(ChildTaskStatus.Cancelled, grandchild!.Status);
+        Assert.Equal(ChildTaskStatus.Cancelled, owner.Status);
+    });
+
+    [Fact]
+    public void Cancel_OuterManager_ReachesThreeLevelsDown() => Virtual.Run(async loop =>
+    {
+        ChildTask? deepest = null;
+        var depth = new TaskCompletionSource();
+        var tm = new TaskManager(loop);
+        tm.Spawn(async () =>
+        {
+            await using var level1 = new TaskManager(loop);
+            level1.Spawn(async () =>
+            {
+                await using var level2 = new TaskManager(loop);
+                level2.Spawn(async () =>
+                {
+                    await using var level3 = new TaskManager(loop);
+                    deepest = level3.Spawn(() => EventLoop.Sleep(TimeSpan.FromDays(1)));
+                    depth.SetResult();
+                });
+            });
+        });
+        await depth.Task;
+        tm.Cancel();
+        await tm.DisposeAsync();
+
+        Assert.Equal(ChildTaskStatus.Cancelled, deepest!.Status);
+        Assert.Equal(TimeSpan.Zero, loop.Now);
+    });
+
+    [Fact]
+    public void Failure_LeavingAnInnerManager_FailsItsOwnerCancelsTheOwnersSiblingsAndSurfacesAsTheSameObject() => Virtual.Run(async loop =>
+    {
+        var boom = new Boom("grandchild");
+        var tm = new TaskManager(loop);
+        var ownerSibling = tm.Spawn(() => EventLoop.Sleep(S(10)));
+        var owner = tm.Spawn(async () =>
+        {
+            await using var inner = new TaskManager(loop);
+            inner.Spawn(() => Failing.AfterAsync(S(1), boom));
+        });
+
+        var e = await Catch.ExceptionAsync(() => tm.DisposeAsync().AsTask());
+
+        Assert.Same(boom, e);
+        Assert.Equal(ChildTaskStatus.Faulted, owner.Status);
+        Assert.Same(boom, owner.Exception);
+        Assert.Equal(ChildTaskStatus.Cancelled, ownerSibling.Status);
+        Assert.Equal(S(1), loop.Now);
+    });
+
+    [Fact]
+    public void Failure_TwoLeavingAnInnerManager_OuterRethrowsTheInnerAggregateObjectNotAWrapper() => Virtual.Run(async loop =>
+    {
+        Exception? innerThrew = null;
+        var tm = new TaskManager(loop);
+        tm.Spawn(async () =>
+        {
+            try
+            {
+                await using var inner = new TaskManager(loop);
+                inner.Spawn(() => Failing.AfterAsync(S(1), new Boom("a")));
+                inner.Spawn(() => Failing.AfterAsync(S(1), new Boom("b")));
+            }
+            catch (Exception e)
+            {
+                innerThrew = e;
+                throw;
+            }
+        });
+
+        var e = await Catch.ExceptionAsync(() => tm.DisposeAsync().AsTask());
+        var aggregate = Assert.IsType<AggregateException>(e);
+        Assert.Same(innerThrew, aggregate);
+        Assert.Equal(["a", "b"], aggregate.InnerExceptions.Select(x => ((Boom)x).Tag));
+    });
+
+    [Fact]
+    public void TaskManager_CreatedInsideACancelledChild_StartsCancelled() => Virtual.Run(async loop =>
+    {
+        var ran = false;
+        TaskManager? inner = null;
+        ChildTask? grandchild = null;
+        await using var tm = new TaskManager(loop);
+        var owner = tm.Spawn(async () =>
+        {
+            tm.Children[0].Cancel();
+            await using (inner = new TaskManager(loop))
+            {
+                Assert.True(inner.IsCancellationRequested);
+                Assert.True(inner.Token.IsCancellationRequested);
+                grandchild = inner.Spawn(async () => ran = true);
+            }
+        });
+        await tm.DisposeAsync();
+
+        Assert.False(ran);
+        Assert.Equal(ChildTaskStatus.Cancelled, grandchild!.Status);
+        Assert.Equal(ChildTaskStatus.Completed, owner.Status); // no checkpoint after the inner join, and no failure
+    });
+
+    [Fact]
+    public void TaskManager_TwoSiblingManagersInOneChild_BothCancelledWithIt() => Virtual.Run(async loop =>
+    {
+        ChildTask? first = null, second = null;
+        var ready = new TaskCompletionSource();
+        await using var tm = new TaskManager(loop);
+        var owner = tm.Spawn(async () =>
+        {
+            await using var a = new TaskManager(loop);
+            await using var b = new TaskManager(loop);
+            first = a.Spawn(() => EventLoop.Sleep(S(10)));
+            second = b.Spawn(() => EventLoop.Sleep(S(10)));
+            ready.SetResult();
+        });
+        await ready.Task;
+        owner.Cancel();
+        await tm.DisposeAsync();
+        Assert.Equal(ChildTaskStatus.Cancelled, first!.Status);
+        Assert.Equal(ChildTaskStatus.Cancelled, second!.Status);
+    });
+
+    [Fact]
+    public void TaskManager_CreatedInMain_IsNotAffectedByCancellingAnotherManager() => Virtual.Run(async loop =>
+    {
+        await using var first = new TaskManager(loop);
+        await using var second = new TaskManager(loop);
+        var survivor = second.Spawn(async () => { await EventLoop.Sleep(S(1)); return "ok"; });
+        first.Cancel();
+        await second.DisposeAsync();
+        Assert.Equal("ok", survivor.Result);
+        Assert.False(second.IsCancellationRequested);
+    });
+
+    [Fact]
+    public void TaskManager_InnerJoinedBeforeTheOwnerIsCancelled_IsNotReachedAnyMore() => Virtual.Run(async loop =>
+    {
+        TaskManager? inner = null;
+        await using var tm = new TaskManager(loop);
+        var owner = tm.Spawn(async () =>
+        {
+            await using (inner = new TaskManager(loop)) inner.Spawn(async () => { });
+            await EventLoop.Sleep(S(10));
+        });
+        await EventLoop.Sleep(S(1));
+        owner.Cancel();
+        await tm.DisposeAsync();
+        Assert.False(inner!.IsCancellationRequested); // it had closed: cancelling the owner no longer concerns it
+    });
+}

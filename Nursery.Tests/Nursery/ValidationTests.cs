@@ -1,0 +1,90 @@
+namespace Nursery.Tests.Nursery;
+
+/// <summary>Spawn and Schedule check their arguments and the manager's state, with clear messages, before doing anything.</summary>
+public class ValidationTests
+{
+    public static TheoryData<string> Overloads() =>
+    [
+        "Spawn<T>(ct)", "Spawn(ct)", "Spawn<T>()", "Spawn()",
+        "Schedule<T>(ct)", "Schedule(ct)", "Schedule<T>()", "Schedule()",
+    ];
+
+    /// <summary>Calls one overload; a null body when <paramref name="nullBody"/>, else a trivial one.</summary>
+    private static ChildTask Call(TaskManager tm, string overload, bool nullBody, TimeSpan delay) => overload switch
+    {
+        "Spawn<T>(ct)" => tm.Spawn(nullBody ? null! : (Func<CancellationToken, Task<int>>)(async ct => 1)),
+        "Spawn(ct)" => tm.Spawn(nullBody ? null! : (Func<CancellationToken, Task>)(async ct => { })),
+        "Spawn<T>()" => tm.Spawn(nullBody ? null! : (Func<Task<int>>)(async () => 1)),
+        "Spawn()" => tm.Spawn(nullBody ? null! : (Func<Task>)(async () => { })),
+        "Schedule<T>(ct)" => tm.Schedule(nullBody ? null! : (Func<CancellationToken, Task<int>>)(async ct => 1), delay),
+        "Schedule(ct)" => tm.Schedule(nullBody ? null! : (Func<CancellationToken, Task>)(async ct => { }), delay),
+        "Schedule<T>()" => tm.Schedule(nullBody ? null! : (Func<Task<int>>)(async () => 1), delay),
+        "Schedule()" => tm.Schedule(nullBody ? null! : (Func<Task>)(async () => { }), delay),
+        _ => throw new ArgumentOutOfRangeException(nameof(overload)),
+    };
+
+    [Theory]
+    [MemberData(nameof(Overloads))]
+    public void SpawnOrSchedule_NullBody_ThrowsArgumentNullExceptionAndAddsNoChild(string overload) => Virtual.Run(async loop =>
+    {
+        await using var tm = new TaskManager(loop);
+        var e = Assert.Throws<ArgumentNullException>(() => Call(tm, overload, nullBody: true, S(1)));
+        Assert.Equal("body", e.ParamName);
+        Assert.Empty(tm.Children);
+    });
+
+    [Theory]
+    [InlineData("Schedule<T>(ct)")]
+    [InlineData("Schedule(ct)")]
+    [InlineData("Schedule<T>()")]
+    [InlineData("Schedule()")]
+    public void Schedule_NegativeDelay_ThrowsArgumentOutOfRangeExceptionAndAddsNoChild(string overload) => Virtual.Run(async loop =>
+    {
+        await using var tm = new TaskManager(loop);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Call(tm, overload, nullBody: false, TimeSpan.FromTicks(-1)));
+        Assert.Equal("delay", e.ParamName);
+        Assert.Contains("zero or positive", e.Message, StringComparison.Ordinal);
+        Assert.Empty(tm.Children);
+        Assert.Equal(0, loop.Timers.Count);
+    });
+
+    [Fact]
+    public void Schedule_NullBodyAndNegativeDelay_ReportsTheNullBodyFirst() => Virtual.Run(async loop =>
+    {
+        await using var tm = new TaskManager(loop);
+        Assert.Throws<ArgumentNullException>(() => tm.Schedule((Func<Task>)null!, S(-1)));
+    });
+
+    [Theory]
+    [MemberData(nameof(Overloads))]
+    public void SpawnOrSchedule_AfterTheJoin_ThrowsInvalidOperationExceptionSayingTheManagerIsClosed(string overload) => Virtual.Run(async loop =>
+    {
+        var tm = new TaskManager(loop);
+        tm.Spawn(async () => { });
+        await tm.DisposeAsync();
+        var e = Assert.Throws<InvalidOperationException>(() => Call(tm, overload, nullBody: false, S(1)));
+        Assert.Contains("closed", e.Message, StringComparison.Ordinal);
+        Assert.Single(tm.Children);
+    });
+
+    [Fact]
+    public void Spawn_AfterTheJoinOfACancelledManager_StillThrowsInvalidOperationException() => Virtual.Run(async loop =>
+    {
+        var tm = new TaskManager(loop);
+        tm.Cancel();
+        await tm.DisposeAsync();
+        Assert.Throws<InvalidOperationException>(() => tm.Spawn(async () => { }));
+    });
+
+    [Fact]
+    public void Spawn_FromAChildAfterItsManagerClosed_ThrowsInvalidOperationException() => Virtual.Run(async loop =>
+    {
+        // A child of another manager tries to spawn into one that has closed meanwhile.
+        var closed = new TaskManager(loop);
+        await closed.DisposeAsync();
+        await using var tm = new TaskManager(loop);
+        var child = tm.Spawn(async () => closed.Spawn(async () => { }));
+        await Catch.ExactlyAsync<InvalidOperationException>(() => tm.DisposeAsync().AsTask());
+        Assert.Equal(ChildTaskStatus.Faulted, child.Status);
+    });
+}
