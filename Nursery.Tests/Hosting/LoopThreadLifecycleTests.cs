@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Nursery.Tests.Hosting;
 
-[Collection(SerialCollection.Name)]
+[Collection(RunsAlone.Name)]
 public class LoopThreadLifecycleTests
 {
     private static int ThreadCount()

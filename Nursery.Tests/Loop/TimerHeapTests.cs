@@ -6,7 +6,7 @@ public class TimerHeapTests
     private static List<string> PopAll(TimerHeap heap, TimeSpan now)
     {
         var popped = new List<string>();
-        while (heap.TryPopDue(now, heap.NextSequence, out var target)) popped.Add(((RecordingTimerTarget)target).Name);
+        while (heap.TryPopDue(now, heap.NextSequence, out var target, out _)) popped.Add(((RecordingTimerTarget)target).Name);
         return popped;
     }
 
@@ -30,10 +30,10 @@ public class TimerHeapTests
         var heap = new TimerHeap();
         heap.Add(new RecordingTimerTarget("later"), S(2));
 
-        Assert.False(heap.TryPopDue(S(1), heap.NextSequence, out _));
+        Assert.False(heap.TryPopDue(S(1), heap.NextSequence, out _, out _));
         Assert.Equal(1, heap.Count);
         Assert.Equal(S(2), heap.NextDeadline);
-        Assert.True(heap.TryPopDue(S(2), heap.NextSequence, out _)); // a deadline equal to now is due
+        Assert.True(heap.TryPopDue(S(2), heap.NextSequence, out _, out _)); // a deadline equal to now is due
     }
 
     [Fact]
@@ -46,7 +46,7 @@ public class TimerHeapTests
 
         // The earliest entry was set after the cut-off, so nothing pops this round, even though "old" is due too:
         // the heap only ever offers its head.
-        Assert.False(heap.TryPopDue(S(5), cutOff, out _));
+        Assert.False(heap.TryPopDue(S(5), cutOff, out _, out _));
         Assert.Equal(["new, earlier", "old"], PopAll(heap, S(5)));
     }
 

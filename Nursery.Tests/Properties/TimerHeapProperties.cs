@@ -38,7 +38,7 @@ public class TimerHeapProperties
                 case 2:
                     var due = model.Where(e => e.Deadline <= op.Value).OrderBy(e => e.Deadline).ThenBy(e => e.Sequence).ToList();
                     var popped = new List<ITimerTarget>();
-                    while (heap.TryPopDue(TimeSpan.FromSeconds(op.Value), heap.NextSequence, out var t)) popped.Add(t);
+                    while (heap.TryPopDue(TimeSpan.FromSeconds(op.Value), heap.NextSequence, out var t, out _)) popped.Add(t);
                     Assert.Equal(due.Select(e => (ITimerTarget)e.Target), popped);
                     foreach (var e in due) model.Remove(e);
                     break;
