@@ -52,6 +52,25 @@ public class DumpTreeTests
     }
 
     [Fact]
+    public void DumpTree_ChildWaitingOnAnAsyncEvent_SaysSo_AndForgetsItOnceSet()
+    {
+        Virtual.Run(async loop =>
+        {
+            var ev = new CurrentLoopHost().CreateEvent();
+            await using var tm = new TaskManager(loop);
+            tm.Spawn(() => ev.WaitAsync(), name: "waiter");
+            tm.Spawn(() => Task.WhenAny(ev.WaitAsync(), EventLoop.Sleep(S(9))), name: "either");
+            await EventLoop.Yield();
+            var waiting = loop.DumpTree();
+            Assert.Contains("#1 waiter: Running, waiting on an AsyncEvent", waiting);
+            Assert.Contains("#2 either: Running, sleeping until t=9.000s or waiting on an AsyncEvent", waiting);
+            ev.Set();
+            await EventLoop.Yield();
+            Assert.DoesNotContain("AsyncEvent", loop.DumpTree());
+        });
+    }
+
+    [Fact]
     public void DumpTree_WithNothingOpen_SaysSo()
     {
         var dump = Virtual.Run(async loop => loop.DumpTree());

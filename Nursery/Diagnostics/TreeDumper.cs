@@ -115,7 +115,14 @@ internal static class TreeDumper
         {
             if (loop.Timers.DeadlineOf(sleep) is { } deadline && (earliest is null || deadline < earliest)) earliest = deadline;
         }
-        return earliest is { } until ? $"sleeping until {Time(until)}" : "waiting on another task";
+        var onEvent = child.PendingEventWaits > 0;
+        return (earliest, onEvent) switch
+        {
+            ({ } until, true) => $"sleeping until {Time(until)} or waiting on an AsyncEvent",
+            ({ } until, false) => $"sleeping until {Time(until)}",
+            (null, true) => "waiting on an AsyncEvent",
+            _ => "waiting on another task",
+        };
     }
 
     private static string Counts(IEnumerable<ChildTask> children) =>

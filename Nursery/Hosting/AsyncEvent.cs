@@ -75,14 +75,26 @@ public sealed class AsyncEvent
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
         if (_isSet) return Task.CompletedTask;
 
-        var waiter = new AsyncEventWaiter(this);
+        var waiter = new AsyncEventWaiter(this, owner);
+        var setMeanwhile = false;
         lock (_gate)
         {
-            if (_isSet) return Task.CompletedTask;
-            waiter.Previous = _last;
-            if (_last is null) _first = waiter;
-            else _last.Next = waiter;
-            _last = waiter;
+            if (_isSet)
+            {
+                setMeanwhile = true;
+            }
+            else
+            {
+                waiter.Previous = _last;
+                if (_last is null) _first = waiter;
+                else _last.Next = waiter;
+                _last = waiter;
+            }
+        }
+        if (setMeanwhile)
+        {
+            waiter.Release(); // the wait is over before it began (nothing is registered yet)
+            return Task.CompletedTask;
         }
         waiter.Register(cancellationToken, owner?.Token ?? default);
         return waiter.Task;

@@ -30,10 +30,15 @@ internal sealed class AsyncEventWaiter : TaskCompletionSource
     /// <summary>Neighbours in the event's list. Under the event's lock.</summary>
     internal AsyncEventWaiter? Previous, Next;
 
-    public AsyncEventWaiter(AsyncEvent ev)
+    /// <summary>The child whose code waits, for DumpTree; null outside children.</summary>
+    private readonly ChildTask? _owner;
+
+    public AsyncEventWaiter(AsyncEvent ev, ChildTask? owner)
         : base(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         _event = ev;
+        _owner = owner;
+        owner?.BeginEventWait();
     }
 
     /// <summary>Registers on both tokens (the owner's may be none, or the same as the caller's).</summary>
@@ -47,13 +52,17 @@ internal sealed class AsyncEventWaiter : TaskCompletionSource
     /// <summary>The event was set.</summary>
     public void Release()
     {
-        if (TrySetResult()) Arrive();
+        if (!TrySetResult()) return;
+        _owner?.EndEventWait();
+        Arrive();
     }
 
     private void Cancel(CancellationToken token)
     {
         _event.Remove(this);
-        if (TrySetCanceled(token)) Arrive();
+        if (!TrySetCanceled(token)) return;
+        _owner?.EndEventWait();
+        Arrive();
     }
 
     private void Arrive()

@@ -272,6 +272,15 @@ public class ChildTask : ITimerTarget
         End(ChildTaskStatus.Cancelled, null);
     }
 
+    /// <summary>Counts a pending AsyncEvent wait of this child, so DumpTree can say what it waits on.</summary>
+    internal void BeginEventWait() => Interlocked.Increment(ref EnsureCold().EventWaits);
+
+    /// <summary>An AsyncEvent wait of this child ended (any thread).</summary>
+    internal void EndEventWait() => Interlocked.Decrement(ref EnsureCold().EventWaits);
+
+    /// <summary>How many AsyncEvent waits of this child are pending.</summary>
+    internal int PendingEventWaits => _cold is { } cold ? Volatile.Read(ref cold.EventWaits) : 0;
+
     /// <summary>Remembers an exception that the join of a manager nested in this child threw into its code.</summary>
     internal void NoteReportedFailure(Exception failure) => (EnsureCold().ReportedFailures ??= []).Add(failure);
 

@@ -21,6 +21,9 @@ internal sealed class ChildTaskColdState
     /// <summary>Exceptions that joins of managers nested in this child threw into its code. Loop thread only.</summary>
     public List<Exception>? ReportedFailures;
 
+    /// <summary>How many <see cref="AsyncEvent.WaitAsync"/> calls of this child are pending (for DumpTree). Interlocked: waits end on any thread.</summary>
+    public int EventWaits;
+
     /// <summary>The name given at Spawn/Schedule, for dumps and traces.</summary>
     public string? Name;
 
