@@ -149,19 +149,19 @@ internal sealed class HostScope
     /// <summary>Queues <paramref name="work"/> for the loop. Any thread.</summary>
     public Task<T> Submit<T>(Func<CancellationToken, Task<T>> work)
     {
-        if (IsStopRequested) return Task.FromException<T>(Disposed());
-        var submission = new Submission<T>(this, work);
+        if (IsStopRequested || Volatile.Read(ref _root) is not { } root) return Task.FromException<T>(Disposed());
+        var submission = new Submission<T>(this, root, work);
         Accept(submission);
-        return submission.Task;
+        return submission.Outcome;
     }
 
     /// <summary>Queues <paramref name="work"/> for the loop. Any thread.</summary>
     public Task Submit(Func<CancellationToken, Task> work)
     {
-        if (IsStopRequested) return Task.FromException(Disposed());
-        var submission = new VoidSubmission(this, work);
+        if (IsStopRequested || Volatile.Read(ref _root) is not { } root) return Task.FromException(Disposed());
+        var submission = new VoidSubmission(this, root, work);
         Accept(submission);
-        return submission.Task;
+        return submission.Outcome;
     }
 #pragma warning restore VSTHRD200
 
@@ -180,11 +180,11 @@ internal sealed class HostScope
     /// <summary>Forgets a submission whose caller's task is about to end. Loop thread only.</summary>
     public void Forget(Submission submission)
     {
-        if (submission.Previous is { } previous) previous.Next = submission.Next;
-        else if (_admitted == submission) _admitted = submission.Next;
+        if (submission.PreviousAdmitted is { } previous) previous.NextAdmitted = submission.NextAdmitted;
+        else if (_admitted == submission) _admitted = submission.NextAdmitted;
         else return; // already forgotten (cancelled by Close)
-        if (submission.Next is { } next) next.Previous = submission.Previous;
-        submission.Previous = submission.Next = null;
+        if (submission.NextAdmitted is { } next) next.PreviousAdmitted = submission.PreviousAdmitted;
+        submission.PreviousAdmitted = submission.NextAdmitted = null;
     }
 
     /// <summary>
@@ -203,7 +203,7 @@ internal sealed class HostScope
         while (_admitted is { } submission)
         {
             Forget(submission);
-            submission.Cancel();
+            submission.CancelOutcome();
         }
         _closed.Set();
     }
@@ -246,19 +246,19 @@ internal sealed class HostScope
     {
         if (IsStopRequested)
         {
-            submission.Cancel();
+            submission.CancelOutcome();
             return;
         }
-        submission.Next = _admitted;
-        if (_admitted is not null) _admitted.Previous = submission;
+        submission.NextAdmitted = _admitted;
+        if (_admitted is not null) _admitted.PreviousAdmitted = submission;
         _admitted = submission;
-        submission.Spawn();
+        _root!.AdmitChild(submission);
     }
 
     /// <summary>Cancels every submission still in the queue. Any thread: each is dequeued by exactly one caller.</summary>
     private void CancelQueued()
     {
-        while (_queue.TryDequeue(out var submission)) submission.Cancel();
+        while (_queue.TryDequeue(out var submission)) submission.CancelOutcome();
     }
 
     private async Task WaitForStopThenShutDownAsync()

@@ -2,19 +2,20 @@ namespace Nursery;
 
 /// <summary>A submitted work item with a result of type <typeparamref name="T"/>.</summary>
 /// <typeparam name="T">The work's result type.</typeparam>
-internal sealed class Submission<T>(HostScope scope, Func<CancellationToken, Task<T>> work) : Submission(scope)
+internal sealed class Submission<T>(HostScope scope, TaskManager root, Func<CancellationToken, Task<T>> work) : Submission(scope, root, work)
 {
     /// <summary>The caller's task. Continuations run asynchronously, never inside the loop's bookkeeping.</summary>
     private readonly TaskCompletionSource<T> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The task <c>Submit</c> returns.</summary>
-    public Task<T> Task => _outcome.Task;
+    public Task<T> Outcome => _outcome.Task;
 
     /// <inheritdoc />
-    public override void Cancel() => _outcome.TrySetCanceled();
+    public override void CancelOutcome() => _outcome.TrySetCanceled();
 
     /// <inheritdoc />
-    private protected override Task? InvokeWorkAsync(CancellationToken cancellationToken) => work(cancellationToken);
+    private protected override Task? InvokeWorkAsync(object work, CancellationToken cancellationToken) =>
+        ((Func<CancellationToken, Task<T>>)work)(cancellationToken);
 
     /// <inheritdoc />
     private protected override void CompleteFrom(Task work) => _outcome.TrySetFromTask((Task<T>)work);

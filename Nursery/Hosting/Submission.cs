@@ -1,49 +1,41 @@
 namespace Nursery;
 
 /// <summary>
-/// One work item submitted to a loop host: it waits in the host's queue, runs as a child of the host's root
-/// manager, and mirrors the end of the work into the task that <c>Submit</c> returned.
+/// One work item submitted to a loop host, and at the same time the child of the host's root manager that runs
+/// it: it waits in the host's queue, runs as that child, and mirrors the end of the work into the task that
+/// <c>Submit</c> returned. One object per submission (plus its context and the caller's task), no delegate.
 /// </summary>
 /// <remarks>
+/// <para>
 /// The child's body is a wrapper that never fails: the work's exception goes into the caller's task, not into the
 /// root manager, so one failing work item cannot cancel its siblings (a host is a supervisor). Cancellation still
-/// flows the normal way: the work gets the child's token, and its checkpoints observe the child's cancellation.
-/// A submission that never gets to run (the host stopped first) is cancelled by the host.
+/// flows the normal way: the work gets the root manager's token (it fires when the host stops; there is no way to
+/// cancel one submission alone), and its checkpoints observe the child's cancellation.
+/// </para>
+/// <para>
+/// It is created on the submitting thread (capturing that thread's ExecutionContext, as <c>Task.Run</c> does) and
+/// admitted on the loop thread. A submission that never gets to run (the host stopped first) is cancelled by the host.
+/// </para>
 /// </remarks>
-internal abstract class Submission
+internal abstract class Submission : ChildTask
 {
-    /// <summary>Spawns the child inside the submitter's ExecutionContext, so the child captures it.</summary>
-    private static readonly ContextCallback s_spawnInContext = static state => ((Submission)state!).SpawnHere();
-
-    /// <summary>The host scope that admitted this submission.</summary>
+    /// <summary>The host scope that accepted this submission.</summary>
     private readonly HostScope _scope;
 
-    /// <summary>The submitter's ExecutionContext (AsyncLocal values flow into the work, as with Task.Run); null once spawned or when flow was suppressed.</summary>
-    private ExecutionContext? _context;
-
     /// <summary>Neighbours in the scope's list of admitted submissions that have not ended. Loop thread only.</summary>
-    internal Submission? Previous, Next;
+    internal Submission? PreviousAdmitted, NextAdmitted;
 
-    protected Submission(HostScope scope)
+    protected Submission(HostScope scope, TaskManager root, object work)
+        : base(root, root.Loop.NextId(), work)
     {
         _scope = scope;
-        _context = ExecutionContext.Capture();
-    }
-
-    /// <summary>Starts the work as a child of the root manager (on a later turn, like any spawn). Loop thread only.</summary>
-    public void Spawn()
-    {
-        var context = _context;
-        _context = null;
-        if (context is null || context == ExecutionContext.Capture()) SpawnHere();
-        else ExecutionContext.Run(context, s_spawnInContext, this);
     }
 
     /// <summary>Ends the caller's task as cancelled: the host stopped before the work could end. Any thread.</summary>
-    public abstract void Cancel();
+    public abstract void CancelOutcome();
 
-    /// <summary>Invokes the user's work with the child's token.</summary>
-    private protected abstract Task? InvokeWorkAsync(CancellationToken cancellationToken);
+    /// <summary>Invokes the user's work with the host's token.</summary>
+    private protected abstract Task? InvokeWorkAsync(object work, CancellationToken cancellationToken);
 
     /// <summary>Completes the caller's task from the work's completed task: same result, exceptions or cancellation.</summary>
     private protected abstract void CompleteFrom(Task work);
@@ -54,15 +46,13 @@ internal abstract class Submission
     /// </summary>
     private protected abstract void CompleteFrom(Exception failure);
 
-    private void SpawnHere() => _scope.Root.Spawn(RunAsync);
-
     /// <summary>The child's body: runs the work and reports its end to the caller. Never fails the child.</summary>
-    private Task RunAsync(CancellationToken cancellationToken)
+    private protected sealed override Task InvokeBodyAsync(object body)
     {
         Task? work;
         try
         {
-            work = InvokeWorkAsync(cancellationToken);
+            work = InvokeWorkAsync(body, Manager.Token);
         }
         catch (Exception e)
         {

@@ -151,8 +151,13 @@ public class ChildTask : ITimerTarget
     /// <summary>Whether the body asked for a token (and so has a cancellation source of its own).</summary>
     internal bool HasOwnToken => _cold?.Cancellation is not null;
 
-    /// <summary>The token that cancelled checkpoints report: the child's own if it has one.</summary>
-    internal CancellationToken CancelledToken => _cold?.Cancellation?.Token ?? s_cancelledToken;
+    /// <summary>
+    /// The token that cancelled checkpoints report: the child's own if its body took one; else its manager's when
+    /// the manager was cancelled (so <c>catch (OperationCanceledException e) when (e.CancellationToken == tm.Token)</c>
+    /// works, and host work, which gets its root manager's token, sees its own token); else an already-cancelled one.
+    /// </summary>
+    internal CancellationToken CancelledToken =>
+        _cold?.Cancellation?.Token ?? (Manager.IsCancellationRequested ? Manager.Token : s_cancelledToken);
 
     /// <inheritdoc />
     int ITimerTarget.TimerIndex

@@ -136,6 +136,17 @@ public sealed partial class TaskManager
         if (_state == State.Closed) throw ThrowHelper.ManagerClosed();
     }
 
+    /// <summary>
+    /// Adds a child made elsewhere (a loop host's submission, created on the submitting thread): like Spawn, on
+    /// this turn of the loop thread. Loop thread only; the manager must not be closed.
+    /// </summary>
+    internal void AdmitChild(ChildTask child)
+    {
+        ThrowIfNotOnLoop();
+        if (_state == State.Closed) throw ThrowHelper.ManagerClosed();
+        Admit(child, delay: null);
+    }
+
     /// <summary>Adds a validated child: onto the run queue now, or into the timer heap for later.</summary>
     private TChild Admit<TChild>(TChild child, TimeSpan? delay)
         where TChild : ChildTask
