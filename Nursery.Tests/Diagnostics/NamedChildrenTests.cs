@@ -41,4 +41,27 @@ public class NamedChildrenTests
             Assert.IsType<InvalidOperationException>(fromElsewhere);
         });
     }
+
+    [Fact]
+    public void CaptureSpawnSites_WhenOn_RecordsTheSiteOfUnnamedChildren_AndIsOffByDefault()
+    {
+        Virtual.Run(async loop =>
+        {
+            Assert.False(loop.CaptureSpawnSites);
+            await using var tm = new TaskManager(loop);
+            var before = tm.Spawn(() => Task.CompletedTask);
+            loop.CaptureSpawnSites = true;
+            var after = tm.Spawn(() => Task.CompletedTask);
+            var scheduled = tm.Schedule(() => Task.CompletedTask, S(1));
+            var (named, line) = (tm.Spawn(() => Task.CompletedTask, name: "named"), LineHere());
+
+            Assert.Null(before.SpawnSite);
+            Assert.Matches(@"NamedChildrenTests\.cs:\d+$", after.SpawnSite);
+            Assert.Matches(@"NamedChildrenTests\.cs:\d+$", scheduled.SpawnSite);
+            Assert.EndsWith($"NamedChildrenTests.cs:{line}", named.SpawnSite); // the compiler's exact site, not the stack's
+            Assert.Contains("spawned at NamedChildrenTests.cs:", loop.DumpTree());
+        });
+
+        static int LineHere([System.Runtime.CompilerServices.CallerLineNumber] int line = 0) => line;
+    }
 }

@@ -14,6 +14,15 @@ public sealed partial class EventLoop
     /// <summary>The trace being recorded, if any. Written by StartTrace/Stop from any thread, read on the loop thread.</summary>
     private volatile LoopTrace? _trace;
 
+    /// <summary>
+    /// When <see langword="true"/>, children spawned without a name (the plain <c>Spawn(body)</c> /
+    /// <c>Schedule(body, delay)</c> forms) also record where they were spawned, for <see cref="DumpTree"/>, by
+    /// walking the stack at each spawn. That costs microseconds per spawn, so it is off by default: turn it on while
+    /// hunting a hang. Named children (<c>Spawn(body, name)</c>) always record their site, for free. Line numbers
+    /// need the caller's PDB; without one the site is the calling method.
+    /// </summary>
+    public bool CaptureSpawnSites { get; set; }
+
     /// <summary>A process-wide number for this loop, used to tag metrics.</summary>
     internal int Id { get; } = Interlocked.Increment(ref s_lastLoopId);
 

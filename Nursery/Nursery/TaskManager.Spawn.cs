@@ -152,6 +152,7 @@ public sealed partial class TaskManager
         where TChild : ChildTask
     {
         if (ForgetsEndedChildren && _children.Count >= _sweepAt) SweepEndedChildren();
+        if (_loop.CaptureSpawnSites && child.SpawnSite is null) child.Describe(child.Name, SpawnSites.Caller());
         _children.Add(child);
         _live++;
         _loop.Trace?.Spawned(child, delay is { } wait ? _loop.DeadlineAfter(wait) : null);
