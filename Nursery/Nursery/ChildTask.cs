@@ -148,9 +148,6 @@ public class ChildTask : ITimerTarget
         }
     }
 
-    /// <summary>Whether the body asked for a token (and so has a cancellation source of its own).</summary>
-    internal bool HasOwnToken => _cold?.Cancellation is not null;
-
     /// <summary>
     /// The token that cancelled checkpoints report: the child's own if its body took one; else its manager's when
     /// the manager was cancelled (so <c>catch (OperationCanceledException e) when (e.CancellationToken == tm.Token)</c>
