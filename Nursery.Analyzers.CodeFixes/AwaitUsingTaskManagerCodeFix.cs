@@ -1,0 +1,57 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Nursery.Analyzers;
+
+/// <summary>
+/// NURSERY004's fix: <c>var tm = new TaskManager(loop);</c> becomes <c>await using var tm = new TaskManager(loop);</c>,
+/// so the manager is joined at the end of its block. Offered only where the analyzer found that valid (a one-variable
+/// declaration directly in a block of an async function, never assigned again).
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AwaitUsingTaskManagerCodeFix)), Shared]
+public sealed class AwaitUsingTaskManagerCodeFix : CodeFixProvider
+{
+    private const string Title = "Join the TaskManager with 'await using var'";
+
+    /// <inheritdoc />
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = [Rules.UnjoinedTaskManagerId];
+
+    /// <inheritdoc />
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    /// <inheritdoc />
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (!diagnostic.Properties.ContainsKey(UnjoinedTaskManagerAnalyzer.CanBecomeAwaitUsing)
+                || root?.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<LocalDeclarationStatementSyntax>() is not { } statement)
+            {
+                continue;
+            }
+            context.RegisterCodeFix(
+                CodeAction.Create(Title, ct => AwaitUsingAsync(context.Document, root, statement, ct), equivalenceKey: Title),
+                diagnostic);
+        }
+    }
+
+    private static Task<Document> AwaitUsingAsync(Document document, SyntaxNode root, LocalDeclarationStatementSyntax statement, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        // The statement's leading trivia (indentation, comments) moves to the new first token.
+        var joined = statement
+            .WithoutLeadingTrivia()
+            .WithAwaitKeyword(SyntaxFactory.Token(SyntaxKind.AwaitKeyword).WithTrailingTrivia(SyntaxFactory.Space))
+            .WithUsingKeyword(SyntaxFactory.Token(SyntaxKind.UsingKeyword).WithTrailingTrivia(SyntaxFactory.Space))
+            .WithLeadingTrivia(statement.GetLeadingTrivia());
+        return Task.FromResult(document.WithSyntaxRoot(root.ReplaceNode(statement, joined)));
+    }
+}
