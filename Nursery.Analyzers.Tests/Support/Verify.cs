@@ -14,11 +14,16 @@ namespace Nursery.Analyzers.Tests.Support;
 internal static class Verify<TAnalyzer>
     where TAnalyzer : DiagnosticAnalyzer, new()
 {
+    /// <summary>A diagnostic expected at a {|#n:...|} location, to check its message arguments too.</summary>
+    public static DiagnosticResult Diagnostic(string id) => new DiagnosticResult(id, DiagnosticSeverity.Warning);
+
     /// <summary>Analyzes a class-library source (usings added).</summary>
-    public static Task AnalyzerAsync(string source) => RunAsync(Test(source, OutputKind.DynamicallyLinkedLibrary));
+    public static Task AnalyzerAsync(string source, params DiagnosticResult[] expected) =>
+        RunAsync(Test(source, OutputKind.DynamicallyLinkedLibrary), expected);
 
     /// <summary>Analyzes a program of top-level statements (usings added).</summary>
-    public static Task ProgramAsync(string source) => RunAsync(Test(source, OutputKind.ConsoleApplication));
+    public static Task ProgramAsync(string source, params DiagnosticResult[] expected) =>
+        RunAsync(Test(source, OutputKind.ConsoleApplication), expected);
 
     /// <summary>Applies <typeparamref name="TCodeFix"/> to every marked diagnostic and compares with <paramref name="fixedSource"/>.</summary>
     public static Task CodeFixAsync<TCodeFix>(string source, string fixedSource)
@@ -47,5 +52,9 @@ internal static class Verify<TAnalyzer>
         return test;
     }
 
-    private static Task RunAsync(CSharpAnalyzerTest<TAnalyzer, DefaultVerifier> test) => test.RunAsync();
+    private static Task RunAsync(CSharpAnalyzerTest<TAnalyzer, DefaultVerifier> test, DiagnosticResult[] expected)
+    {
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
 }
