@@ -2,6 +2,7 @@
 # Consumer test: the path a real user takes. Packs the library into a throw-away local feed, creates a fresh
 # `dotnet new console` project outside the repository that references the package by version from that feed, builds
 # it with warnings as errors and checks the exact output of a small program that uses EventLoop and TaskManager.
+# Then checks that the package's Roslyn analyzers (analyzers/dotnet/cs) are restored and fire on a throw-away file.
 #
 # Leaves nothing behind: the feed, the project and the NuGet package cache it restores into (NUGET_PACKAGES) are
 # all in one temp folder, so the user's global cache never holds this build of the package and a stale package
@@ -99,13 +100,46 @@ dotnet build -c Release -nologo -clp:NoSummary -v:q -p:TreatWarningsAsErrors=tru
 dotnet bin/Release/net10.0/Consumer.dll > actual.txt
 
 restored="$NUGET_PACKAGES/nursery/$version"
-for f in lib/net10.0/Nursery.dll lib/net10.0/Nursery.xml README.md; do
+for f in lib/net10.0/Nursery.dll lib/net10.0/Nursery.xml README.md \
+         analyzers/dotnet/cs/Nursery.Analyzers.dll analyzers/dotnet/cs/Nursery.Analyzers.CodeFixes.dll; do
     [ -f "$restored/$f" ] || { echo "!! the package restored from the local feed has no $f"; exit 1; }
 done
 
-if diff -u expected.txt actual.txt; then
-    echo "-- consumer output matches ($(wc -l < expected.txt) lines)"
-else
+if ! diff -u expected.txt actual.txt; then
     echo "!! consumer output differs from the expected output (diff above: - expected, + actual)"
     exit 1
 fi
+echo "-- consumer output matches ($(wc -l < expected.txt) lines)"
+
+echo "-- the package's analyzers fire on a throw-away file with one mistake per rule"
+# The clean build above already proved they report nothing on correct code (warnings are errors there). Here the
+# NURSERY warnings stay warnings, everything else is still an error, and each must be reported on its line.
+cat > Misuse.cs <<'CS'
+using Nursery;
+
+static class Misuse
+{
+    public static async Task RunAsync(EventLoop loop, CancellationToken token)
+    {
+        var leaked = new TaskManager(loop);                                                      // line 7: NURSERY004
+        leaked.Spawn(() => EventLoop.Yield());
+        await using var tm = new TaskManager(loop);
+        using var registration = token.Register(tm.Cancel);                                      // line 10: NURSERY005
+        tm.Spawn(async ct =>
+        {
+            try { await EventLoop.Sleep(TimeSpan.FromSeconds(1), ct); } catch (Exception) { }     // line 13: NURSERY001
+            await Task.Delay(1, ct).ConfigureAwait(false);                                       // line 14: NURSERY002
+            Task.Delay(1, ct).Wait();                                                            // line 15: NURSERY003
+        });
+    }
+}
+CS
+dotnet build -c Release -nologo -clp:NoSummary -v:q -p:TreatWarningsAsErrors=true -p:NuGetAudit=false \
+    -p:WarningsNotAsErrors="NURSERY001%3BNURSERY002%3BNURSERY003%3BNURSERY004%3BNURSERY005" > analyzers.log 2>&1 \
+    || { cat analyzers.log; echo "!! the consumer with Misuse.cs did not build"; exit 1; }
+for expected in "(13,.*NURSERY001" "(14,.*NURSERY002" "(15,.*NURSERY003" "(7,.*NURSERY004" "(10,.*NURSERY005"; do
+    grep -q "Misuse.cs$expected" analyzers.log || { cat analyzers.log; echo "!! no warning matching 'Misuse.cs$expected'"; exit 1; }
+done
+grep -o "Misuse.cs([0-9,]*): warning NURSERY[0-9]*" analyzers.log | sort -u | sed 's/^/   /'
+rm Misuse.cs
+echo "-- consumer output matches ($(wc -l < expected.txt) lines); the package's 5 analyzers fire"
