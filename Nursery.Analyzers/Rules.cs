@@ -70,7 +70,8 @@ internal static class Rules
         title: "Keep a token registration that cancels a TaskManager alive until the join",
         messageFormat: "The registration that cancels TaskManager '{0}' is disposed before '{0}' is joined, so a "
             + "cancellation that arrives while the join waits for the children is lost. Pass the token to the "
-            + "manager instead: 'new TaskManager(loop, token)' or 'TaskManager.RunAsync(body, token)'.",
+            + "manager instead ('new TaskManager(loop, token)' or 'TaskManager.RunAsync(body, token)'), or register "
+            + "before the join so the registration is disposed after it.",
         Category,
         DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
