@@ -77,6 +77,11 @@ public sealed class UnjoinedTaskManagerTests
                     await d.DisposeAsync();
                     var e = new TaskManager(loop);
                     await using (e.ConfigureAwait(true)) { }
+                    TaskManager? alias;
+                    await using var f = alias = new TaskManager(loop);
+                    TaskManager g;
+                    g = new TaskManager(loop);
+                    await g.DisposeAsync();
                 }
 
                 static TaskManager Returned(EventLoop loop) => new TaskManager(loop);
@@ -143,6 +148,9 @@ public sealed class UnjoinedTaskManagerTests
                 {
                     var {|NURSERY004:tm = new TaskManager(loop)|};
                     tm = null!;
+                    TaskManager assigned;
+                    assigned = {|NURSERY004:new TaskManager(loop)|};
+                    assigned.Spawn(() => EventLoop.Yield());
                     await EventLoop.Yield();
                 }
             }

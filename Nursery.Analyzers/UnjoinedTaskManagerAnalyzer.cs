@@ -62,11 +62,11 @@ public sealed class UnjoinedTaskManagerAnalyzer : NurseryAnalyzer
                     return null;
                 }
                 return CheckLocal(declarator.Symbol, creation, declarator, all);
+            // `tm = new TaskManager(..);` as a statement; `x = tm = new TaskManager(..)` also hands the manager on.
             case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when assignment.Value.WalkDownConversions() == creation:
-                return CheckLocal(local.Local, creation, declarator: null, all);
-            // await using (new TaskManager(..).ConfigureAwait(..)): joined (NURSERY002 reports the ConfigureAwait).
-            case IInvocationOperation { TargetMethod.Name: "ConfigureAwait" } configured when configured.WalkUpConversions() is IUsingOperation or IVariableInitializerOperation:
-                return null;
+                return assignment.WalkUpConversions() is IExpressionStatementOperation
+                    ? CheckLocal(local.Local, creation, declarator: null, all)
+                    : null;
             case ISimpleAssignmentOperation { Target: IDiscardOperation }:
             case IExpressionStatementOperation:
             case IInvocationOperation:
@@ -75,7 +75,8 @@ public sealed class UnjoinedTaskManagerAnalyzer : NurseryAnalyzer
             case IEventReferenceOperation:
                 return Unjoined(creation, name: null, declarator: null, canFix: false);
             default:
-                // Returned, passed on, stored in a field, property, array or collection: someone else joins it.
+                // Returned, passed on (an extension method such as ConfigureAwait included), stored in a field,
+                // property, array or collection: someone else joins it.
                 return null;
         }
     }
@@ -94,8 +95,6 @@ public sealed class UnjoinedTaskManagerAnalyzer : NurseryAnalyzer
             {
                 case IUsingOperation { IsAsynchronous: true }:
                 case IInvocationOperation { TargetMethod.Name: "DisposeAsync" } disposal when disposal.Instance?.WalkDownConversions() == reference:
-                // await using (tm.ConfigureAwait(..)): the join still happens (NURSERY002 reports the ConfigureAwait).
-                case IInvocationOperation { TargetMethod.Name: "ConfigureAwait" } configured when configured.WalkUpConversions() is IUsingOperation { IsAsynchronous: true }:
                     return null;
                 case ISimpleAssignmentOperation assignment when assignment.Target == reference:
                     assignedAgain = true;
