@@ -77,7 +77,7 @@ public class VirtualClockTests
     [Fact]
     public void AutoJump_Off_TimeDoesNotMoveByItself() => Virtual.Run(async loop =>
     {
-        var sleep = EventLoop.Sleep(S(1));
+        Task sleep = EventLoop.Sleep(S(1));
         await Task.Delay(Ms(30)); // the loop idles on a real timer: an auto-jumping clock would fire the sleep
         Assert.False(sleep.IsCompleted);
         Assert.Equal(TimeSpan.Zero, loop.Now);
@@ -136,7 +136,7 @@ public class VirtualClockTests
     public void Advance_FromAnotherThreadByLessThanTheDeadline_DoesNotWakeTheSleeperEarly() => Virtual.Run(async loop =>
     {
         var clock = (VirtualClock)loop.Clock;
-        var sleep = EventLoop.Sleep(S(10));
+        Task sleep = EventLoop.Sleep(S(10));
         await Task.Run(() => clock.Advance(S(4)));
         await EventLoop.Yield();
         Assert.False(sleep.IsCompleted);

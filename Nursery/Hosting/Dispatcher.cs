@@ -6,7 +6,7 @@ namespace Nursery;
 /// <summary>
 /// Runs async work for synchronous code on one or more loop threads of its own: <see cref="Execute{T}"/> blocks
 /// the caller until the work has ended (with an optional timeout that cancels and joins the work);
-/// <see cref="ExecuteAsync{T}"/> returns a task instead. With several loops, calls are spread round-robin.
+/// <see cref="ExecuteAsync{T}(Func{CancellationToken, Task{T}})"/> returns a task instead. With several loops, calls are spread round-robin.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -65,11 +65,16 @@ public sealed class Dispatcher : IDispatcher, IDisposable
     }
 
     /// <inheritdoc />
-    public Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> work)
+    public Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> work) => ExecuteAsync(work, CancellationToken.None);
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentNullException"><paramref name="work"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">The dispatcher has been disposed.</exception>
+    public Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        return NextHost().Submit(work);
+        return NextHost().Submit(work, cancellationToken);
     }
 
     /// <summary>

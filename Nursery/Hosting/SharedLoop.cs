@@ -169,11 +169,13 @@ public sealed class SharedLoop
     private static async Task<IReadOnlyList<T>> RunAllAsync<T>(Func<CancellationToken, Task<T>>[] items, CancellationToken cancellationToken)
     {
         var children = new ChildTask<T>[items.Length];
-        await TaskManager.RunAsync(manager =>
-        {
-            for (var i = 0; i < items.Length; i++) children[i] = manager.Spawn(items[i]);
-            return Task.CompletedTask;
-        });
+        await TaskManager.RunAsync(
+            manager =>
+            {
+                for (var i = 0; i < items.Length; i++) children[i] = manager.Spawn(items[i]);
+                return Task.CompletedTask;
+            },
+            cancellationToken);
         // Joined without failure; a child can still have been cancelled (the loop is stopping).
         var results = new T[children.Length];
         for (var i = 0; i < children.Length; i++)

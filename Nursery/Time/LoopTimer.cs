@@ -120,7 +120,7 @@ internal sealed class LoopTimer : ITimer, ITimerTarget
     private void ApplyOnLoop()
     {
         if (EventLoop.Current == _loop) Apply();
-        else _loop.Post(new WorkItem(s_apply, this, _loop.RootContext));
+        else _loop.PostTimerChange(new WorkItem(s_apply, this, _loop.RootContext));
     }
 
     /// <summary>Brings the heap in line with the recorded schedule. Loop thread only.</summary>
