@@ -328,6 +328,7 @@ def main():
                     "```", f.read().rstrip(), "```"]
 
     out += ["", "## Reproduce", "", "```bash", args.command,
+            "Nursery.Benchmarks/compare.sh --tiny          # every step once at the smallest sizes, into artifacts/compare/ (docs untouched)",
             "dotnet run -c Release --project Nursery.Benchmarks -- --filter '*'          # BenchmarkDotNet only",
             "dotnet run -c Release --project Nursery.Benchmarks -- memory --children 1000000",
             "dotnet run -c Release --project Nursery.Benchmarks -- nesting --depth 1000 --impl nursery",
