@@ -2,6 +2,7 @@
 every peer side by side, so a reader sees where anything grows faster than linearly; and the same data as chart
 definitions (scaling.json) that the benchmarks program's `plot` mode draws as log-log SVGs."""
 import json
+import os
 
 # Per shape: the chart's file name part and title, what the size axis counts, which field of a result is the
 # size, the cost per unit (from a result row) with its unit, and the size axis's log base.
@@ -35,7 +36,8 @@ CAPTIONS = {
                "weighs most at depth 1: falling per-level cost with depth is expected, rising is super-linear.",
     "submit": "Trivial work items submitted from P threads at once to a loop on its own thread, every result awaited "
               "(Python: `asyncio.run_coroutine_threadsafe` to a loop thread; Node has no cross-thread submission of "
-              "work to its loop, so it has no row); cost per item. The items per run are in the size column's header.",
+              "work to its loop, so it has no row); cost per item. The items per run are in the size column's header. "
+              f"This machine has {os.cpu_count()} logical cores: producers beyond that share them with the loop thread.",
     "fanout": "N siblings asleep, one fails: time from the failure until the join rethrows, per cancelled sibling.",
     "fanout-finally": "The same, but every cancelled sibling also throws from its `finally` block, so the join records "
                       "and reports N + 1 failures (issue 13, bug 7).",
@@ -51,10 +53,17 @@ DOTNET_NAMES = {
 }
 
 
+# Where a shape uses an implementation differently, its own name for it.
+SHAPE_NAMES = {
+    "nesting": {"taskrun": "Task.Run per level"},
+    "submit": {"asynccontext": "Nito AsyncContextThread", "taskperpost": "Task-per-post context thread"},
+}
+
+
 def label(r):
     runtime = r["runtime"].split()[0]
     if runtime == "dotnet":
-        return DOTNET_NAMES.get(r["impl"], r["impl"])
+        return SHAPE_NAMES.get(r["shape"], {}).get(r["impl"]) or DOTNET_NAMES.get(r["impl"], r["impl"])
     return f"{r['impl']} ({ {'python': 'Python', 'node': 'Node'}.get(runtime, runtime)})"
 
 
