@@ -119,7 +119,7 @@ internal sealed class LoopTimer : ITimer, ITimerTarget
             else if (fired is { } due)
             {
                 // Periodic timers advance from the deadline they were due at, not from "now", so they do not drift.
-                _deadline = _period > TimeSpan.Zero && _period != Timeout.InfiniteTimeSpan ? Saturate(due, _period) : null;
+                _deadline = _period > TimeSpan.Zero && _period != Timeout.InfiniteTimeSpan ? _loop.Clock.DeadlineAfter(due, _period) : null;
             }
         }
         Apply();
@@ -154,6 +154,4 @@ internal sealed class LoopTimer : ITimer, ITimerTarget
         _armed = deadline;
         if (deadline is { } d) _loop.Timers.Add(this, d);
     }
-
-    private static TimeSpan Saturate(TimeSpan at, TimeSpan plus) => plus > TimeSpan.MaxValue - at ? TimeSpan.MaxValue : at + plus;
 }
