@@ -18,7 +18,7 @@ public class SleepForeverOnAVirtualClockTests
     {
         var forever = EventLoop.Sleep(TimeSpan.MaxValue);
 
-        await SignalledFromAnotherThreadOnceTheLoopWaits(Thread.CurrentThread);
+        await LoopThreadWatch.SignalledOnceBlocked(Thread.CurrentThread);
 
         Assert.False(forever.IsCompleted, "sleeping forever ended by itself");
         Assert.Equal(TimeSpan.Zero, loop.Now);
@@ -36,7 +36,7 @@ public class SleepForeverOnAVirtualClockTests
 
         Assert.Equal(VirtualClock.MaxTime, loop.Now);
         Assert.Equal(DateTimeOffset.MaxValue, loop.TimeProvider.GetUtcNow());
-        await SignalledFromAnotherThreadOnceTheLoopWaits(Thread.CurrentThread);
+        await LoopThreadWatch.SignalledOnceBlocked(Thread.CurrentThread);
         Assert.False(pastTheEnd.IsCompleted);
     });
 
@@ -77,25 +77,9 @@ public class SleepForeverOnAVirtualClockTests
         var fired = false;
         using var timer = loop.TimeProvider.CreateTimer(_ => fired = true, null, TimeSpan.MaxValue, Timeout.InfiniteTimeSpan);
 
-        await SignalledFromAnotherThreadOnceTheLoopWaits(Thread.CurrentThread);
+        await LoopThreadWatch.SignalledOnceBlocked(Thread.CurrentThread);
 
         Assert.False(fired);
         Assert.Equal(TimeSpan.Zero, loop.Now);
     });
-
-    /// <summary>
-    /// A task completed by another thread once <paramref name="loopThread"/> blocks, that is once the loop has nothing
-    /// to do but wait (a loop that auto-jumps instead never blocks, and the other thread gives up after a while).
-    /// </summary>
-    private static Task SignalledFromAnotherThreadOnceTheLoopWaits(Thread loopThread)
-    {
-        var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var watcher = new Thread(() =>
-        {
-            SpinWait.SpinUntil(() => (loopThread.ThreadState & ThreadState.WaitSleepJoin) != 0, S(5));
-            signal.SetResult();
-        }) { IsBackground = true, Name = "idle watcher" };
-        watcher.Start();
-        return signal.Task;
-    }
 }

@@ -7,7 +7,8 @@ namespace Nursery;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Use <see cref="SystemClock"/> for real time and <see cref="VirtualClock"/> for tests and simulations.
+/// Use <see cref="SystemClock"/> for real time, <see cref="VirtualClock"/> for tests and simulations, and
+/// <see cref="TimeProviderClock"/> to follow any <see cref="TimeProvider"/> (a <c>FakeTimeProvider</c>, say).
 /// A custom clock is treated like a real-time clock: the loop waits for timers by blocking for the
 /// difference between the deadline and <see cref="Now"/>, then checks again.
 /// </para>
