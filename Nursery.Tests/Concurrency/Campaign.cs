@@ -39,6 +39,21 @@ public static class Campaign
         return $"{Ran} {task.Result}";
     }
 
+    /// <summary>The outcome of a call that returns a task, where the call itself may refuse (ObjectDisposedException).</summary>
+    public static string OutcomeOfStarting<T>(Func<Task<T>> start)
+    {
+        Task<T> task;
+        try
+        {
+            task = start();
+        }
+        catch (ObjectDisposedException)
+        {
+            return Refused;
+        }
+        return OutcomeOf(task);
+    }
+
     /// <summary>The outcome of a blocking call: its result, refused, cancelled, or any other failure by its type.</summary>
     public static string OutcomeOf<T>(Func<T> call)
     {

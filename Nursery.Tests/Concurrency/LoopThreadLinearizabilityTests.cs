@@ -36,7 +36,8 @@ public class LoopThreadLinearizabilityTests
             ],
             equal: (a, m) =>
             {
-                a.Host.Dispose(); // every sample's host ends here (idempotent when called once per permutation)
+                // CsCheck compares permutations on several threads at once: Dispose is safe to call concurrently and waits.
+                a.Host.Dispose();
                 return a.Seen.Matches(m.Seen, CancelledMayStandForRan);
             },
             seed: Campaign.Seed,
