@@ -1,4 +1,5 @@
 using System.Globalization;
+using CsCheck;
 
 namespace Nursery.Tests.Concurrency;
 
@@ -20,6 +21,25 @@ public static class Campaign
 
     /// <summary>How long one operation may wait for a host before the property counts it as hung.</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Checks with CsCheck's <c>Check.SampleParallel</c> (model-based)
+    /// that <paramref name="operations"/> run on several threads at once on a fresh <typeparamref name="TActual"/>
+    /// match a one-at-a-time order of them on a fresh <typeparamref name="TModel"/>, under the hang guard.
+    /// <paramref name="equal"/> ends the sample and compares; CsCheck calls it on several threads at once.
+    /// </summary>
+    public static void Linearizable<TActual, TModel>(GenOperation<TActual, TModel>[] operations, Func<TActual, TModel, bool> equal)
+        where TActual : ISample, new()
+        where TModel : ISample, new() =>
+        Guard.Run(() => Check.SampleParallel(
+            Gen.Int.Select(_ => (new TActual(), new TModel())),
+            operations,
+            equal,
+            seed: Seed,
+            iter: Iterations,
+            printActual: a => a.Seen.ToString(),
+            printModel: m => m.Seen.ToString()),
+            timeout: TimeSpan.FromHours(1));
 
     /// <summary>Outcome names shared by the properties.</summary>
     public const string Ran = "ran";

@@ -9,52 +9,45 @@ namespace Nursery.Tests.Concurrency;
 public class DispatcherLinearizabilityTests
 {
     [Fact]
-    public void ExecuteExecuteAsyncDispose_FromManyThreads_AreLinearizable() => Guard.Run(() =>
-        Check.SampleParallel(
-            Gen.Int.Select(_ => (new Actual(), new Model())),
-            [
-                Gen.Int[0, 999].Operation<Actual, Model>(
-                    i => $"Execute {i}",
-                    (a, i) => a.Seen.Add($"execute {i}", Campaign.OutcomeOf(() => a.Dispatcher.Execute(_ => Task.FromResult(i)))),
-                    (m, i) => m.Seen.Add($"execute {i}", m.Ran(i))),
-                Gen.Int[0, 999].Operation<Actual, Model>(
-                    i => $"ExecuteYieldingWithTimeout {i}",
-                    (a, i) => a.Seen.Add($"timed {i}", Campaign.OutcomeOf(() =>
-                        a.Dispatcher.Execute(async _ => { await EventLoop.Yield(); return i; }, Campaign.Patience))),
-                    (m, i) => m.Seen.Add($"timed {i}", m.Ran(i))),
-                Gen.Int[0, 999].Operation<Actual, Model>(
-                    i => $"ExecuteAsync {i}",
-                    (a, i) => a.Seen.Add($"async {i}", Campaign.OutcomeOfStarting(() => a.Dispatcher.ExecuteAsync(_ => Task.FromResult(i)))),
-                    (m, i) => m.Seen.Add($"async {i}", m.Ran(i))),
-                Gen.Operation<Actual, Model>(
-                    "Dispose",
-                    a =>
-                    {
-                        a.Dispatcher.Dispose();
-                        // Once Dispose has returned, the dispatcher refuses new work.
-                        a.Seen.Add("dispose", Campaign.OutcomeOfStarting(() => a.Dispatcher.ExecuteAsync(_ => Task.FromResult(0))));
-                    },
-                    m => { m.Disposed = true; m.Seen.Add("dispose", Campaign.Refused); }),
-            ],
-            equal: (a, m) =>
-            {
-                a.Dispatcher.Dispose();
-                return a.Seen.Matches(m.Seen, LoopThreadLinearizabilityTests.CancelledMayStandForRan);
-            },
-            seed: Campaign.Seed,
-            iter: Campaign.Iterations,
-            printActual: a => a.Seen.ToString(),
-            printModel: m => m.Seen.ToString()),
-        timeout: TimeSpan.FromMinutes(30));
+    public void ExecuteExecuteAsyncDispose_FromManyThreads_AreLinearizable() => Campaign.Linearizable<Actual, Model>(
+        [
+            Gen.Int[0, 999].Operation<Actual, Model>(
+                i => $"Execute {i}",
+                (a, i) => a.Seen.Add($"execute {i}", Campaign.OutcomeOf(() => a.Dispatcher.Execute(_ => Task.FromResult(i)))),
+                (m, i) => m.Seen.Add($"execute {i}", m.Ran(i))),
+            Gen.Int[0, 999].Operation<Actual, Model>(
+                i => $"ExecuteYieldingWithTimeout {i}",
+                (a, i) => a.Seen.Add($"timed {i}", Campaign.OutcomeOf(() =>
+                    a.Dispatcher.Execute(async _ => { await EventLoop.Yield(); return i; }, Campaign.Patience))),
+                (m, i) => m.Seen.Add($"timed {i}", m.Ran(i))),
+            Gen.Int[0, 999].Operation<Actual, Model>(
+                i => $"ExecuteAsync {i}",
+                (a, i) => a.Seen.Add($"async {i}", Campaign.OutcomeOfStarting(() => a.Dispatcher.ExecuteAsync(_ => Task.FromResult(i)))),
+                (m, i) => m.Seen.Add($"async {i}", m.Ran(i))),
+            Gen.Operation<Actual, Model>(
+                "Dispose",
+                a =>
+                {
+                    a.Dispatcher.Dispose();
+                    // Once Dispose has returned, the dispatcher refuses new work.
+                    a.Seen.Add("dispose", Campaign.OutcomeOfStarting(() => a.Dispatcher.ExecuteAsync(_ => Task.FromResult(0))));
+                },
+                m => { m.Disposed = true; m.Seen.Add("dispose", Campaign.Refused); }),
+        ],
+        equal: (a, m) =>
+        {
+            a.Dispatcher.Dispose();
+            return a.Seen.Matches(m.Seen, LoopThreadLinearizabilityTests.CancelledMayStandForRan);
+        });
 
-    public sealed class Actual
+    public sealed class Actual : ISample
     {
         public Dispatcher Dispatcher { get; } = new(loops: 2);
 
         public Observations Seen { get; } = new();
     }
 
-    public sealed class Model
+    public sealed class Model : ISample
     {
         public bool Disposed { get; set; }
 

@@ -13,46 +13,39 @@ namespace Nursery.Tests.Concurrency;
 public class LoopRegistryLinearizabilityTests
 {
     [Fact]
-    public void GetOrCreateWhileTheRegisteredHostStops_FromManyThreads_IsLinearizable() => Guard.Run(() =>
-        Check.SampleParallel(
-            Gen.Int.Select(_ => (new Actual(), new Model())),
-            [
-                Gen.Operation<Actual, Model>(
-                    "GetOrCreate",
-                    a => a.InTheParentsContext("get", () => a.Describe(LoopRegistry.GetOrCreate(a.Id))),
-                    m => m.Seen.Add("get", Ran(m.Stopped ? "a new running host" : "the registered host"))),
-                Gen.Operation<Actual, Model>(
-                    "StrictlyGet",
-                    a => a.InTheParentsContext("strict", () =>
-                    {
-                        try { return a.Describe(LoopRegistry.GetOrCreate(a.Id, strictlyGet: true)); }
-                        catch (LoopHostNotFoundException) { return "not found"; }
-                    }),
-                    m => m.Seen.Add("strict", Ran(m.Stopped ? "not found" : "the registered host"))),
-                Gen.Operation<Actual, Model>(
-                    "ForceCreate",
-                    a => a.InTheParentsContext("force", () => a.Describe(LoopRegistry.GetOrCreate(a.Id, forceCreate: true))),
-                    m => m.Seen.Add("force", Ran("a new running host"))),
-                Gen.Operation<Actual, Model>(
-                    "StopTheRegisteredHost",
-                    a => a.Registered.Host.Stop(),
-                    m => m.Stopped = true),
-            ],
-            equal: (a, m) =>
-            {
-                a.StopEverything();
-                return a.Seen.Matches(m.Seen);
-            },
-            seed: Campaign.Seed,
-            iter: Campaign.Iterations,
-            printActual: a => a.Seen.ToString(),
-            printModel: m => m.Seen.ToString()),
-        timeout: TimeSpan.FromMinutes(30));
+    public void GetOrCreateWhileTheRegisteredHostStops_FromManyThreads_IsLinearizable() => Campaign.Linearizable<Actual, Model>(
+        [
+            Gen.Operation<Actual, Model>(
+                "GetOrCreate",
+                a => a.InTheParentsContext("get", () => a.Describe(LoopRegistry.GetOrCreate(a.Id))),
+                m => m.Seen.Add("get", Ran(m.Stopped ? "a new running host" : "the registered host"))),
+            Gen.Operation<Actual, Model>(
+                "StrictlyGet",
+                a => a.InTheParentsContext("strict", () =>
+                {
+                    try { return a.Describe(LoopRegistry.GetOrCreate(a.Id, strictlyGet: true)); }
+                    catch (LoopHostNotFoundException) { return "not found"; }
+                }),
+                m => m.Seen.Add("strict", Ran(m.Stopped ? "not found" : "the registered host"))),
+            Gen.Operation<Actual, Model>(
+                "ForceCreate",
+                a => a.InTheParentsContext("force", () => a.Describe(LoopRegistry.GetOrCreate(a.Id, forceCreate: true))),
+                m => m.Seen.Add("force", Ran("a new running host"))),
+            Gen.Operation<Actual, Model>(
+                "StopTheRegisteredHost",
+                a => a.Registered.Host.Stop(),
+                m => m.Stopped = true),
+        ],
+        equal: (a, m) =>
+        {
+            a.StopEverything();
+            return a.Seen.Matches(m.Seen);
+        });
 
     /// <summary>The outcome of a call that returned <paramref name="what"/>.</summary>
     private static string Ran(string what) => $"{Campaign.Ran} {what}";
 
-    public sealed class Actual
+    public sealed class Actual : ISample
     {
         /// <summary>The registered host and the parent context it is registered in; made on first use only.</summary>
         private readonly Lazy<(LoopThread Host, ExecutionContext Context)> _registered;
@@ -96,7 +89,7 @@ public class LoopRegistryLinearizabilityTests
         }
     }
 
-    public sealed class Model
+    public sealed class Model : ISample
     {
         public bool Stopped { get; set; }
 
