@@ -34,14 +34,14 @@ public class VirtualClockTests
     }
 
     [Fact]
-    public void Advance_PastMaxValue_SaturatesInsteadOfOverflowing()
+    public void Advance_PastMaxTime_SaturatesAtMaxTime()
     {
         var clock = new VirtualClock();
         clock.Advance(S(5));
         clock.Advance(TimeSpan.MaxValue);
-        Assert.Equal(TimeSpan.MaxValue, clock.Now);
+        Assert.Equal(VirtualClock.MaxTime, clock.Now);
         clock.Advance(S(1));
-        Assert.Equal(TimeSpan.MaxValue, clock.Now);
+        Assert.Equal(VirtualClock.MaxTime, clock.Now);
     }
 
     [Fact]

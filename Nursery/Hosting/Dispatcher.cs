@@ -79,12 +79,18 @@ public sealed class Dispatcher : IDispatcher, IDisposable
 
     /// <summary>
     /// Stops every loop: work still running is cancelled and joined, and blocked callers are released. Waits for
-    /// the loops to stop (except the caller's own, when called from one of them). Later calls do nothing.
+    /// the loops to stop (except the caller's own, when called from one of them). Later calls, concurrent ones
+    /// included, also wait for the loops to stop, but leave reporting failures to the first.
     /// </summary>
-    /// <exception cref="LoopHostException">A loop stopped with a failure of its own.</exception>
+    /// <exception cref="LoopHostException">A loop stopped with a failure of its own (first call only).</exception>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            foreach (var host in _hosts)
+                if (EventLoop.Current != host.LoopUnchecked) host.WaitForStopQuietly();
+            return;
+        }
         // Request every stop first, so the loops shut down side by side, then wait for each.
         foreach (var host in _hosts) host.Stop();
         List<Exception>? failures = null;

@@ -250,14 +250,17 @@ public sealed class LoopThread : ILoopHost
 
     /// <summary>
     /// Stops the host and waits until it has stopped (from its own loop thread, where waiting would deadlock, it
-    /// only requests the stop). Later calls do nothing.
+    /// only requests the stop). Later calls, concurrent ones included, also wait until the host has stopped, but
+    /// leave reporting its failure to the first.
     /// </summary>
-    /// <exception cref="LoopHostException">The loop stopped with a failure of its own.</exception>
+    /// <exception cref="LoopHostException">The loop stopped with a failure of its own (first call only).</exception>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
-        Stop();
-        if (EventLoop.Current != _loop) WaitForStop();
+        var first = Interlocked.Exchange(ref _disposed, 1) == 0;
+        if (first) Stop();
+        if (EventLoop.Current == _loop) return;
+        if (first) WaitForStop();
+        else WaitForStopQuietly();
     }
 
     /// <summary>The thread's name.</summary>

@@ -147,20 +147,8 @@ public sealed partial class EventLoop
         {
             var deadline = _timers.NextDeadline;
             if (deadline <= Clock.Now) return; // due already (set during the last timer phase): fire it next turn
-            if (Clock is VirtualClock virtualClock)
-            {
-                if (virtualClock.AutoJump)
-                {
-                    // Nothing can happen before the next timer except work from other threads.
-                    if (_inbox.IsEmpty) virtualClock.JumpTo(deadline);
-                    return;
-                }
-                // Without auto-jump, only Advance (which wakes the loop) or other threads' work moves things on.
-            }
-            else
-            {
-                timeout = deadline - Clock.Now;
-            }
+            // The clock decides how to wait: real clocks block until the deadline, a virtual one jumps to it.
+            if (!Clock.PrepareIdleWait(this, deadline, out timeout)) return;
         }
         _inbox.Wait(timeout);
     }

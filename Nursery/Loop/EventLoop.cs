@@ -148,12 +148,14 @@ public sealed partial class EventLoop : IDisposable
     /// <summary>A fresh id for a child of this loop.</summary>
     internal int NextId() => Interlocked.Increment(ref _lastId);
 
-    /// <summary><see cref="Now"/> plus <paramref name="delay"/>, saturating instead of overflowing.</summary>
-    internal TimeSpan DeadlineAfter(TimeSpan delay)
-    {
-        var now = Now;
-        return delay > TimeSpan.MaxValue - now ? TimeSpan.MaxValue : now + delay;
-    }
+    /// <summary>
+    /// <see cref="Now"/> plus <paramref name="delay"/>, saturating: a deadline past what the clock can show is never
+    /// reached (<see cref="LoopClock.DeadlineAfter"/>), so <c>Sleep(TimeSpan.MaxValue)</c> sleeps until cancelled.
+    /// </summary>
+    internal TimeSpan DeadlineAfter(TimeSpan delay) => Clock.DeadlineAfter(Now, delay);
+
+    /// <summary>Whether no work from other threads is waiting to be taken in (more may arrive at any moment). Any thread.</summary>
+    internal bool InboxIsEmpty => _inbox.IsEmpty;
 
     /// <summary>
     /// Queues work from any thread: straight onto the run queue on the loop thread, through the inbox elsewhere. Work
