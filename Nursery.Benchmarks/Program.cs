@@ -4,7 +4,7 @@ using Nursery.Benchmarks.Modes;
 namespace Nursery.Benchmarks;
 
 /// <summary>
-/// Entry point. A console mode (spawn, timers, fanout, memory, idle, allocs) runs that measurement; anything else
+/// Entry point. A console mode (spawn, timers, fanout, memory, nesting, submit, idle, allocs, plot) runs that; anything else
 /// goes to BenchmarkDotNet. <c>--tiny</c> anywhere selects the smallest sizes (the CI smoke run).
 /// </summary>
 public static class Program

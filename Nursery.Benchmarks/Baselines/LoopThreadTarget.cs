@@ -1,6 +1,6 @@
 namespace Nursery.Benchmarks.Baselines;
 
-/// <summary>The real host: <see cref="LoopThread.Submit{T}"/> from any thread onto its loop.</summary>
+/// <summary>The real host: <see cref="LoopThread.Submit{T}(Func{CancellationToken, Task{T}}, string?)"/> from any thread onto its loop.</summary>
 public sealed class LoopThreadTarget : ISubmitTarget
 {
     private readonly LoopThread _host = new();

@@ -5,7 +5,8 @@ namespace Nursery.Benchmarks.Baselines;
 /// <summary>
 /// A Nito.AsyncEx-style single-threaded context: every post is wrapped in a <see cref="Task"/> that goes through a
 /// <see cref="TaskScheduler"/> into a <see cref="BlockingCollection{T}"/>, and the loop thread executes the tasks
-/// in order. Written from the description of AsyncContext (not copied), as the peer Nursery must beat by ≥ 3×.
+/// in order. Written from the description of AsyncContext (not copied); the real one (package Nito.AsyncEx.Context)
+/// runs beside it as its own peer, so the two can be told apart.
 /// </summary>
 /// <remarks>Single use, like <c>AsyncContext.Run</c>: <see cref="Run{T}"/> completes the queue when main ends.</remarks>
 public sealed class TaskPerPostContext : SynchronizationContext, IDisposable

@@ -6,27 +6,20 @@ namespace Nursery.Benchmarks;
 /// <summary>
 /// Cross-thread submission: 1 or 2 producer threads submit <see cref="Items"/> trivial work items in total to a loop
 /// running on its own thread, then await every result. Items per second = Items / Mean. The baseline is the floor
-/// (a bare ConcurrentQueue + wake-up loop); the Task-per-post context is the design to beat by ≥ 3×.
+/// (a bare ConcurrentQueue + wake-up loop); Nito.AsyncEx's real AsyncContextThread and the hand-written
+/// Task-per-post imitation of it are the designs to compare with. The <c>submit</c> console mode takes the same
+/// scenario to 8 producers.
 /// </summary>
-/// <remarks>
-/// PLACEHOLDER (issue 4): the LoopThread row is compiled only with NURSERY_HOSTING defined (see
-/// Baselines/LoopThreadTarget.cs); until the hosting layer is merged, "Nursery loop inbox (no host)" measures the
-/// layer LoopThread.Submit is built on.
-/// </remarks>
 [MemoryDiagnoser]
 [WarmupCount(2)]
 [IterationCount(8)]
 public class CrossThreadSubmitBenchmarks
 {
-    /// <summary>Returned by every work item: the work is trivial, so the benchmark measures the transfer.</summary>
-    private static readonly Task<int> s_one = Task.FromResult(1);
-
-    private static readonly Func<CancellationToken, Task<int>> s_work = _ => s_one;
-
-    private BareQueueLoop _bare = null!;
-    private TaskPerPostThread _taskPerPost = null!;
-    private NurseryInboxTarget _nurseryInbox = null!;
-    private LoopThreadTarget _loopThread = null!;
+    private ISubmitTarget _bare = null!;
+    private ISubmitTarget _taskPerPost = null!;
+    private ISubmitTarget _asyncContext = null!;
+    private ISubmitTarget _nurseryInbox = null!;
+    private ISubmitTarget _loopThread = null!;
 
     public static IEnumerable<int> Sizes => BenchSizes.Pick(1_000, 1_000_000);
 
@@ -40,10 +33,11 @@ public class CrossThreadSubmitBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _bare = new BareQueueLoop();
-        _taskPerPost = new TaskPerPostThread();
-        _nurseryInbox = new NurseryInboxTarget();
-        _loopThread = new LoopThreadTarget();
+        _bare = Submission.CreateTarget("floor");
+        _taskPerPost = Submission.CreateTarget("taskperpost");
+        _asyncContext = Submission.CreateTarget("asynccontext");
+        _nurseryInbox = Submission.CreateTarget("inbox");
+        _loopThread = Submission.CreateTarget("loopthread");
     }
 
     [GlobalCleanup]
@@ -51,48 +45,23 @@ public class CrossThreadSubmitBenchmarks
     {
         _bare.Dispose();
         _taskPerPost.Dispose();
+        _asyncContext.Dispose();
         _nurseryInbox.Dispose();
         _loopThread.Dispose();
     }
 
     [Benchmark(Baseline = true, Description = "ConcurrentQueue + wake-up (floor)")]
-    public long BareQueue() => Drive(_bare);
+    public long BareQueue() => Submission.Drive(_bare, Items, Producers);
 
     [Benchmark(Description = "Task-per-post context")]
-    public long TaskPerPost() => Drive(_taskPerPost);
+    public long TaskPerPost() => Submission.Drive(_taskPerPost, Items, Producers);
+
+    [Benchmark(Description = "Nito AsyncContextThread")]
+    public long NitoAsyncContextThread() => Submission.Drive(_asyncContext, Items, Producers);
 
     [Benchmark(Description = "Nursery loop inbox (no host)")]
-    public long NurseryInbox() => Drive(_nurseryInbox);
+    public long NurseryInbox() => Submission.Drive(_nurseryInbox, Items, Producers);
 
     [Benchmark(Description = "Nursery LoopThread.Submit")]
-    public long LoopThreadSubmit() => Drive(_loopThread);
-
-    /// <summary>Starts the producers together and waits until each has every one of its results.</summary>
-    private long Drive(ISubmitTarget target)
-    {
-        var producers = Producers;
-        var perProducer = Items / producers;
-        var sums = new long[producers];
-        var threads = new Thread[producers];
-        using var start = new Barrier(producers);
-        for (var p = 0; p < producers; p++)
-        {
-            var index = p;
-            threads[p] = new Thread(() =>
-            {
-                start.SignalAndWait();
-                sums[index] = Produce(target, perProducer);
-            });
-            threads[p].Start();
-        }
-        foreach (var thread in threads) thread.Join();
-        return sums.Sum();
-    }
-
-    private static long Produce(ISubmitTarget target, int count)
-    {
-        var results = new Task<int>[count];
-        for (var i = 0; i < results.Length; i++) results[i] = target.Submit(s_work);
-        return Children.Sum(Task.WhenAll(results).GetAwaiter().GetResult());
-    }
+    public long LoopThreadSubmit() => Submission.Drive(_loopThread, Items, Producers);
 }

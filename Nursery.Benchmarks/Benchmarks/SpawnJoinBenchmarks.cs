@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Nito.AsyncEx;
 using Nursery.Benchmarks.Baselines;
 
 namespace Nursery.Benchmarks;
@@ -12,7 +13,8 @@ namespace Nursery.Benchmarks;
 /// <remarks>
 /// The loops are long-lived, like the thread pool the baseline uses: their run queues reach their working size in
 /// the warm-up and keep it, as in a real program (a new loop per operation would time the queue's growth instead).
-/// The Task-per-post context is made per operation because that is how AsyncContext.Run is used.
+/// Nito.AsyncEx's AsyncContext and its Task-per-post imitation are made per operation, because that is how
+/// AsyncContext.Run is used.
 /// </remarks>
 [MemoryDiagnoser]
 public abstract class SpawnJoinBenchmarks
@@ -57,6 +59,10 @@ public abstract class SpawnJoinBenchmarks
         using var context = new TaskPerPostContext();
         return context.Run(() => CallAndJoinAsync(Children.TaskYield, N));
     }
+
+    /// <summary>The same direct calls under Nito.AsyncEx's real AsyncContext (package Nito.AsyncEx.Context).</summary>
+    [Benchmark(Description = "Nito AsyncContext")]
+    public long NitoAsyncContext() => AsyncContext.Run(() => CallAndJoinAsync(Children.TaskYield, N));
 
     /// <summary>Nursery as users write it: children in a TaskManager, EventLoop.Yield as the checkpoint.</summary>
     [Benchmark(Description = "Nursery TaskManager")]

@@ -134,12 +134,12 @@ public static class AllocationBreakdown
             await Task.Yield();
             var sizes = new (string What, long Bytes)[]
             {
-                ("ChildTask<int> + its LoopSynchronizationContext", SizeOf(() => new ChildTask<int>(tm, 0, Children.YieldOnLoop))),
-                ("LoopSynchronizationContext", SizeOf(() => new LoopSynchronizationContext(loop))),
+                ("ChildTask<int> + its ChildContext", SizeOf(() => new ChildTask<int>(tm, 0, Children.YieldOnLoop))),
+                ("RootContext (a LoopSynchronizationContext)", SizeOf(() => new RootContext(loop))),
                 ("TaskCompletionSource + its Task", SizeOf(() => new TaskCompletionSource())),
                 ("TaskCompletionSource<int> + its Task<int>", SizeOf(() => new TaskCompletionSource<int>())),
-                ("SleepOperation (a TaskCompletionSource) + its Task", SizeOf(() => new SleepOperation(loop, null))),
-                ("TokenSleepOperation (a sleep with a token) + its Task", SizeOf(() => new TokenSleepOperation(loop, null, CancellationToken.None))),
+                ("SleepOperation (what Sleep awaits)", SizeOf(() => new SleepOperation(loop, loop.RootContext))),
+                ("TokenSleepOperation (a sleep with a token)", SizeOf(() => new TokenSleepOperation(loop, loop.RootContext, CancellationToken.None))),
                 ("Action bound to an instance method", SizeOf(() => new Action(tm.Cancel))),
                 ("async box of `await Task.Yield(); return 1;` (Task<int>)", SizeOf(() => Children.TaskYield())),
                 ("CancellationTokenSource (a child's token, when asked for)", SizeOf(() => new CancellationTokenSource())),

@@ -10,16 +10,27 @@ public static class ConsoleModes
 {
     public const string Usage = """
         Console modes (each prints a human line and a "RESULT {json}" line):
-          spawn  --children N [--impl nursery|taskrun|async|minimal|taskperpost] [--runs 5]   spawn + yield + join
-          timers --children N [--impl nursery|taskdelay] [--runs 3]     real-clock sleeps of 0-50 ms
-          fanout --children N [--impl nursery|tokens] [--runs 5]        time from one failure to the join rethrowing
-          memory --children N [--impl nursery|taskdelay|minimal]        N children sleeping at once: peak working set
-          idle   [--seconds 2]                                           CPU used by a loop waiting on a real timer
-          allocs [--children N]                                          where Nursery's per-child bytes go
+          spawn   --children N [--impl nursery|taskrun|async|minimal|taskperpost|asynccontext] [--runs 5]
+                                                    spawn + yield + join
+          timers  --children N [--impl nursery|taskdelay] [--runs 3]
+                                                    real-clock sleeps of 0-50 ms
+          fanout  --children N [--impl nursery|tokens] [--finally none|throw] [--runs 5]
+                                                    time from one failure to the join rethrowing; with --finally throw
+                                                    every cancelled sibling also throws from its finally block
+          memory  --children N [--impl nursery|taskdelay|minimal|taskperpost|asynccontext]
+                                                    N children sleeping at once: peak working set
+          nesting --depth D [--impl nursery|taskrun|minimal|taskperpost|asynccontext] [--levels 20000] [--runs 5]
+                                                    a chain of D nested scopes, joined: cost per level
+          submit  --producers P [--items 200000] [--impl floor|inbox|loopthread|taskperpost|asynccontext] [--runs 5]
+                                                    N items submitted from P threads to a loop thread: cost per item
+          idle    [--seconds 2]                     CPU used by a loop waiting on a real timer
+          allocs  [--children N]                    where Nursery's per-child bytes go
+          plot    [--data artifacts/compare/scaling.json] [--out docs/plots]
+                                                    the scaling charts (log-log SVG) from compare.sh's chart data
         Anything else goes to BenchmarkDotNet (e.g. --filter '*' or --list flat).
         """;
 
-    private static readonly string[] s_modes = ["spawn", "timers", "fanout", "memory", "idle", "allocs"];
+    private static readonly string[] s_modes = ["spawn", "timers", "fanout", "memory", "nesting", "submit", "idle", "allocs", "plot"];
 
     public static bool IsMode(string arg) => s_modes.Contains(arg, StringComparer.OrdinalIgnoreCase);
 
@@ -39,6 +50,15 @@ public static class ConsoleModes
                 break;
             case "memory":
                 MemoryMode.Run(options);
+                break;
+            case "nesting":
+                ScalingModes.Nesting(options);
+                break;
+            case "submit":
+                ScalingModes.Submit(options);
+                break;
+            case "plot":
+                PlotMode.Run(options);
                 break;
             case "idle":
                 Idle(options);
@@ -61,6 +81,7 @@ public static class ConsoleModes
             "async" => bench.AsyncCallsWhenAll,
             "minimal" => bench.MinimalLoop,
             "taskperpost" => bench.TaskPerPost,
+            "asynccontext" => bench.NitoAsyncContext,
             _ => throw new ArgumentException($"Unknown --impl '{impl}' for spawn."),
         };
         return (run, bench.Cleanup);
@@ -92,12 +113,23 @@ public static class ConsoleModes
         result.Print();
     }
 
-    /// <summary>The fan-out target (&lt; 100 ms for 100k siblings) is about the time after the failure, not the spawning.</summary>
+    /// <summary>
+    /// Failure fan-out, timed from the failure to the rethrow (the spawning is not part of it). With
+    /// <c>--finally throw</c> every cancelled sibling throws from its finally block as well (shape
+    /// <c>fanout-finally</c>): N + 1 failures to record and report, which exposes any per-failure cost that grows with
+    /// the number of failures already recorded (issue 13 bug 7).
+    /// </summary>
     private static void FanOutLatency(Options options)
     {
         var n = options.Int("children", 100_000);
         var impl = options.String("impl", "nursery");
         var runs = options.Int("runs", 5);
+        var siblingsThrow = options.String("finally", "none") switch
+        {
+            "none" => false,
+            "throw" => true,
+            var other => throw new ArgumentException($"Unknown --finally '{other}' for fanout: use none or throw."),
+        };
         var times = new List<double>();
         using var loop = new EventLoop(new VirtualClock());
         var phases = new List<(string Phase, long At)>();
@@ -105,27 +137,29 @@ public static class ConsoleModes
         {
             long failedAt = 0;
             phases.Clear();
-            var outcome = impl switch
+            var failures = impl switch
             {
                 "nursery" => FanOut.RunNursery(loop, n, t =>
                 {
                     failedAt = t;
-                    FanOutProbes(loop, phases);
-                }),
-                "tokens" => FanOut.RunTokenAndWhenAll(n, t => failedAt = t),
+                    FanOutProbes(loop, phases, siblingsThrow);
+                }, siblingsThrow),
+                "tokens" => FanOut.RunTokenAndWhenAll(n, t => failedAt = t, siblingsThrow),
                 _ => throw new ArgumentException($"Unknown --impl '{impl}' for fanout."),
             };
             var elapsed = Stopwatch.GetElapsedTime(failedAt).TotalMilliseconds;
             phases.Add(("join wakes up and rethrows", Stopwatch.GetTimestamp()));
-            if (outcome != 1) throw new InvalidOperationException("The failure did not come out of the join.");
+            if (failures != FanOut.ExpectedFailures(n, siblingsThrow))
+                throw new InvalidOperationException($"Expected {FanOut.ExpectedFailures(n, siblingsThrow)} failures out of the join, got {failures}.");
             if (r > 0) times.Add(elapsed); // run 0 warms up
             GC.Collect();
         }
         times.Sort();
-        Console.WriteLine($"{n:N0} sleeping siblings, one fails ({impl}): failure -> rethrow best {times[0]:F1} ms, median {times[times.Count / 2]:F1} ms");
+        var what = siblingsThrow ? "each cancelled sibling throws in finally" : "one fails";
+        Console.WriteLine($"{n:N0} sleeping siblings, {what} ({impl}): failure -> rethrow best {times[0]:F1} ms, median {times[times.Count / 2]:F1} ms");
         for (var i = 1; i < phases.Count; i++)
             Console.WriteLine($"  last run: {phases[i].Phase,-72} {Stopwatch.GetElapsedTime(phases[i - 1].At, phases[i].At).TotalMilliseconds,7:F1} ms");
-        new Result("fanout", impl, n)
+        new Result(siblingsThrow ? "fanout-finally" : "fanout", impl, n)
             .Set("runs", runs)
             .Set("fanout_ms", times[0])
             .Set("fanout_ms_median", times[times.Count / 2])
@@ -137,13 +171,15 @@ public static class ConsoleModes
     /// it, and queues the next one behind everything the previous phase queued. Called on the loop, just before the
     /// failing child throws.
     /// </summary>
-    private static void FanOutProbes(EventLoop loop, List<(string Phase, long At)> phases)
+    private static void FanOutProbes(EventLoop loop, List<(string Phase, long At)> phases, bool siblingsThrow)
     {
         string[] names =
         [
             "failing child throws; manager cancels every sibling (CancelCore)",
             "cancelled sleeps complete (each posts its child's continuation)",
-            "siblings resume, throw OperationCanceledException, end Cancelled",
+            siblingsThrow
+                ? "siblings resume, throw in finally, end Faulted (failures recorded)"
+                : "siblings resume, throw OperationCanceledException, end Cancelled",
         ];
         phases.Add(("failure", Stopwatch.GetTimestamp()));
         var next = 0;

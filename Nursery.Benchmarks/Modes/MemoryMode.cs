@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Nito.AsyncEx;
 using Nursery.Benchmarks.Baselines;
 
 namespace Nursery.Benchmarks.Modes;
@@ -27,9 +28,11 @@ public static class MemoryMode
         var sum = impl switch
         {
             "nursery" => Nursery(n, s => peak = s),
-            "taskdelay" => TaskDelay(n, s => peak = s),
+            "taskdelay" => DelayUnderContext(main => main().GetAwaiter().GetResult(), n, s => peak = s),
             "minimal" => Minimal(n, s => peak = s),
-            _ => throw new ArgumentException($"Unknown --impl '{impl}' for memory."),
+            "taskperpost" => DelayUnderContext(TaskPerPost, n, s => peak = s),
+            "asynccontext" => DelayUnderContext(AsyncContext.Run, n, s => peak = s),
+            _ => throw new ArgumentException($"Unknown --impl '{impl}' for memory: use nursery, taskdelay, minimal, taskperpost or asynccontext."),
         };
         var elapsed = Stopwatch.GetElapsedTime(start);
         if (sum != n) throw new InvalidOperationException($"Expected {n} results, got {sum}.");
@@ -67,13 +70,25 @@ public static class MemoryMode
         });
     }
 
-    private static long TaskDelay(int n, Action<Snapshot> atPeak)
+    /// <summary>
+    /// Children that sleep with Task.Delay: real timers, long enough that creating all of them finishes before the
+    /// first fires (3 s for a million, at least half a second). <paramref name="run"/> runs main to its end: on the
+    /// thread pool, or under a single-threaded context (which has no timers of its own, so each delay's continuation
+    /// is posted back to it).
+    /// </summary>
+    private static long DelayUnderContext(Func<Func<Task<long>>, long> run, int n, Action<Snapshot> atPeak) => run(async () =>
     {
-        // Real timers: long enough that creating a million of them finishes before the first fires.
+        var delay = TimeSpan.FromMilliseconds(Math.Max(500, n * 0.003));
         var tasks = new Task<int>[n];
-        for (var i = 0; i < tasks.Length; i++) tasks[i] = Children.DelayAsync(TimeSpan.FromSeconds(3));
+        for (var i = 0; i < tasks.Length; i++) tasks[i] = Children.DelayAsync(delay);
         atPeak(Snapshot.Take());
-        return Children.Sum(Task.WhenAll(tasks).GetAwaiter().GetResult());
+        return Children.Sum(await Task.WhenAll(tasks));
+    });
+
+    private static long TaskPerPost(Func<Task<long>> main)
+    {
+        using var context = new TaskPerPostContext();
+        return context.Run(main);
     }
 
     private static long Minimal(int n, Action<Snapshot> atPeak)

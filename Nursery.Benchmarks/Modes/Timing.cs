@@ -5,9 +5,14 @@ namespace Nursery.Benchmarks.Modes;
 /// <summary>Wall-clock timing the way the Python and Node peers do it: one warm-up, then the best and median of R runs.</summary>
 public static class Timing
 {
-    /// <summary>Runs <paramref name="run"/> once to warm up, then <paramref name="runs"/> times; reports per-child figures.</summary>
-    public static void Measure(Result result, int n, int runs, Func<long> run)
+    /// <summary>
+    /// Runs <paramref name="run"/> once to warm up, then <paramref name="runs"/> times; reports figures per unit of
+    /// work (<paramref name="units"/> of them per run): <c>ns_per_{unit}</c>, <c>ns_per_{unit}_median</c> and
+    /// <c>alloc_b_per_{unit}</c>, with <paramref name="unit"/> a child, a nesting level or a submitted item.
+    /// </summary>
+    public static void Measure(Result result, long units, int runs, Func<long> run, string unit = "child")
     {
+        if (runs < 1) throw new ArgumentOutOfRangeException(nameof(runs), $"--runs must be at least 1, not {runs}.");
         var check = run();
         var times = new List<double>(runs);
         long allocated = 0;
@@ -23,10 +28,11 @@ public static class Timing
         }
         times.Sort();
         result.Set("runs", runs)
-            .Set("ns_per_child", times[0] / n)
-            .Set("ns_per_child_median", times[times.Count / 2] / n)
-            .Set("alloc_b_per_child", (double)allocated / n)
+            .Set($"ns_per_{unit}", times[0] / units)
+            .Set($"ns_per_{unit}_median", times[times.Count / 2] / units)
+            .Set($"alloc_b_per_{unit}", (double)allocated / units)
             .Set("checksum", check);
-        Console.WriteLine($"{n:N0} children: best {times[0] / 1e6:F1} ms ({times[0] / n:F0} ns/child), median {times[times.Count / 2] / 1e6:F1} ms, {(double)allocated / n:F0} B allocated/child");
+        var plural = unit == "child" ? "children" : unit + "s";
+        Console.WriteLine($"{units:N0} {plural}: best {times[0] / 1e6:F1} ms ({times[0] / units:F0} ns/{unit}), median {times[times.Count / 2] / 1e6:F1} ms, {(double)allocated / units:F0} B allocated/{unit}");
     }
 }

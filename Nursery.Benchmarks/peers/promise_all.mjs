@@ -16,6 +16,10 @@
 //            EventTarget checks each new listener against all the others, so setting up N siblings is O(N²)
 //            (measured: 20k siblings 15 s, 40k 43 s). `--cancel shared` is what an engineer does at 100k: one
 //            listener that rejects a Set of pending sleeps. The time from failure to rethrow is linear either way.
+//            `--finally throw`: every cancelled sibling also throws from its finally block (N + 1 failures).
+//   nesting --depth D [--levels L] [--runs R]
+//            a chain of D nested joins (each level starts the next and awaits Promise.all of it; the innermost yields
+//            once), repeated until about L levels have run: ns per level.
 //   memory --children N              N children sleeping at once: peak RSS (resourceUsage().maxRSS), RSS growth.
 // Each prints a human line and a 'RESULT {json}' line with the same fields as the .NET side.
 // Run with --expose-gc so runs start from a collected heap (compare.sh does).
@@ -33,15 +37,19 @@ const n = Number(String(option('children', '100000')).replaceAll('_', ''));
 const runs = Number(option('runs', '5'));
 const yieldKind = option('yield', 'immediate');
 const cancelKind = option('cancel', 'signal');
+const siblingsThrow = option('finally', 'none') === 'throw';
+const depth = Number(option('depth', '100'));
+const repetitions = Math.max(1, Math.floor(Number(option('levels', '20000')) / depth));
 
 const collect = () => globalThis.gc?.();
 const nowNs = () => process.hrtime.bigint();
 const peakMiB = () => process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
 
-function emit(fields) {
+function emit(fields, size = n) {
   const impl = shape === 'spawn' ? `Promise.all, ${yieldKind} yield`
     : shape === 'fanout' ? `Promise.allSettled + AbortController, ${cancelKind} listener` : 'Promise.all';
-  const result = { runtime: `node ${process.versions.node}`, shape, impl, n, ...fields, peak_mib: peakMiB() };
+  const reported = shape === 'fanout' && siblingsThrow ? 'fanout-finally' : shape;
+  const result = { runtime: `node ${process.versions.node}`, shape: reported, impl, n: size, ...fields, peak_mib: peakMiB() };
   for (const [k, v] of Object.entries(result)) if (typeof v === 'number' && !Number.isInteger(v)) result[k] = Math.round(v * 100) / 100;
   console.log('RESULT ' + JSON.stringify(result));
 }
@@ -103,13 +111,24 @@ function sharedCancellableSleep(signal) {
   });
 }
 
+// Cleanup that fails while its sibling is being cancelled: the point of --finally throw.
+async function failInFinally(sleeping) {
+  try {
+    return await sleeping();
+  } finally {
+    // eslint-disable-next-line no-unsafe-finally
+    throw new Failure('cleanup failed while the sibling was cancelled');
+  }
+}
+
 async function fanout(count) {
   const controller = new AbortController();
   setMaxListeners(count + 1, controller.signal); // one listener per sleeping sibling is the point here
   const sleepShared = cancelKind === 'shared' ? sharedCancellableSleep(controller.signal) : null;
-  const sibling = sleepShared
+  const sleeper = sleepShared
     ? async () => { await sleepShared(3_600_000); return 1; }
     : () => sleepThenReturn(3_600_000, controller.signal);
+  const sibling = siblingsThrow ? () => failInFinally(sleeper) : sleeper;
   let failedAt = 0n;
   const children = new Array(count + 1);
   for (let i = 0; i < count; i++) children[i] = sibling();
@@ -120,7 +139,9 @@ async function fanout(count) {
     throw new Failure('a child failed on purpose');
   })();
   const settled = await Promise.allSettled(children);
-  const failure = settled.find(s => s.status === 'rejected' && s.reason instanceof Failure);
+  const failures = settled.filter(s => s.status === 'rejected' && s.reason instanceof Failure);
+  if (failures.length !== (siblingsThrow ? count + 1 : 1)) throw new Error(`expected ${siblingsThrow ? count + 1 : 1} failures, got ${failures.length}`);
+  const failure = failures.find(s => s.reason.message === 'a child failed on purpose') ?? failures[0];
   try {
     if (failure) throw failure.reason;
   } catch (e) {
@@ -130,7 +151,8 @@ async function fanout(count) {
   throw new Error('the failure did not come out of the join');
 }
 
-async function timed(make) {
+// One warm-up run, then the best and median of `runs`; ns per unit of work (`units` per run: children by default).
+async function timed(make, { units = n, unit = 'child', size = n, fields = {} } = {}) {
   let check = await make(n);
   const times = [];
   for (let r = 0; r < runs; r++) {
@@ -142,8 +164,21 @@ async function timed(make) {
   times.sort((a, b) => a - b);
   const best = times[0];
   const median = times[Math.floor(times.length / 2)];
-  console.log(`${shape}: ${n.toLocaleString('en')} children: best ${(best / 1e6).toFixed(1)} ms (${(best / n).toFixed(0)} ns/child), median ${(median / 1e6).toFixed(1)} ms`);
-  emit({ runs, ns_per_child: best / n, ns_per_child_median: median / n, checksum: check });
+  console.log(`${shape}: ${units.toLocaleString('en')} x ${unit}: best ${(best / 1e6).toFixed(1)} ms (${(best / units).toFixed(0)} ns/${unit}), median ${(median / 1e6).toFixed(1)} ms`);
+  emit({ runs, [`ns_per_${unit}`]: best / units, [`ns_per_${unit}_median`]: median / units, checksum: check, ...fields }, size);
+}
+
+// One level of the nesting chain: start the next level and join it with Promise.all.
+async function level(d) {
+  if (d === 0) return child();
+  const [inner] = await Promise.all([level(d - 1)]);
+  return inner;
+}
+
+async function nesting() {
+  let sum = 0;
+  for (let r = 0; r < repetitions; r++) sum += await level(depth);
+  return sum;
 }
 
 async function fanoutLatency() {
@@ -179,7 +214,8 @@ switch (shape) {
   case 'timers': await timed(timers); break;
   case 'fanout': await fanoutLatency(); break;
   case 'memory': await memory(); break;
+  case 'nesting': await timed(nesting, { units: depth * repetitions, unit: 'level', size: depth, fields: { repetitions } }); break;
   default:
-    console.error('usage: node --expose-gc promise_all.mjs spawn|timers|fanout|memory --children N [--runs R] [--yield immediate|microtask]');
+    console.error('usage: node --expose-gc promise_all.mjs spawn|timers|fanout|memory|nesting --children N [--runs R] [--yield immediate|microtask] [--finally none|throw] [--depth D]');
     process.exit(2);
 }

@@ -66,7 +66,7 @@ public class ContinuationTests
             child = tm.Spawn(async () =>
             {
 #pragma warning disable xUnit1030 // ConfigureAwait(false) inside a child is the scenario under test.
-                await EventLoop.Sleep(S(1)).ConfigureAwait(false);
+                await EventLoop.Sleep(S(1)).AsTask().ConfigureAwait(false);
 #pragma warning restore xUnit1030
                 return 7;
             });
@@ -76,33 +76,88 @@ public class ContinuationTests
     });
 
     [Fact]
-    public void ChildEnd_AfterConfigureAwaitFalseHopsToThePool_IsRecordedOnTheLoopThread() => Virtual.Run(async loop =>
+    public void ChildEnd_AfterConfigureAwaitFalseHopsToThePool_IsRecordedOnTheLoopThread()
+    {
+        // The child's end is recorded where the "Nursery" meter counts it: a MeterListener callback runs on the thread
+        // that records the measurement. Tests run in parallel, so only this loop's measurements count.
+        EventLoop? ours = null;
+        var recordedOn = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Nursery" && instrument.Name == "nursery.children.completed") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "nursery.loop.id" && ours is not null && (int)tag.Value! == ours.Id) recordedOn = Environment.CurrentManagedThreadId;
+            }
+        });
+        listener.Start();
+
+        Virtual.Run(async loop =>
+        {
+            ours = loop;
+            var loopThread = Environment.CurrentManagedThreadId;
+            var bodyEndedOn = 0;
+            await using var tm = new TaskManager(loop);
+            var child = tm.Spawn(async () =>
+            {
+                // With the child's (custom) context current, the runtime runs this continuation on the thread pool.
+#pragma warning disable xUnit1030 // ConfigureAwait(false) inside a child is the scenario under test.
+                await EventLoop.Yield().AsTask().ConfigureAwait(false);
+#pragma warning restore xUnit1030
+                bodyEndedOn = Environment.CurrentManagedThreadId;
+                return 9;
+            });
+            await tm.DisposeAsync();
+
+            Assert.NotEqual(loopThread, bodyEndedOn);
+            Assert.Equal(loopThread, recordedOn);
+            Assert.Equal(9, tm.Values[child]);
+        });
+    }
+
+    // Issue 13, bug 8: a continuation of Completion registered off the loop ran inline on the loop thread.
+    [Fact]
+    public void Completion_ContinuationRegisteredOffTheLoop_NeverRunsOnTheLoopThread() => Virtual.Run(async loop =>
     {
         var loopThread = Environment.CurrentManagedThreadId;
-        var bodyEndedOn = 0;
-        var endRecordedOn = 0;
         await using var tm = new TaskManager(loop);
-        var child = tm.Spawn(async () =>
-        {
-            // With the child's (custom) context current, the runtime runs this continuation on the thread pool.
-#pragma warning disable xUnit1030 // ConfigureAwait(false) inside a child is the scenario under test.
-            await EventLoop.Yield().ConfigureAwait(false);
-#pragma warning restore xUnit1030
-            bodyEndedOn = Environment.CurrentManagedThreadId;
-            return 9;
-        });
-        // A synchronous continuation on Completion runs wherever the child's end is recorded.
-        var recorded = child.Completion.ContinueWith(
-            _ => endRecordedOn = Environment.CurrentManagedThreadId,
+        var child = tm.Spawn(() => EventLoop.Sleep(S(1)));
+        // Registered on a pool thread: an observer that is not on the loop.
+        var ranOn = await Task.Run(() => Task.FromResult(child.Completion.ContinueWith(
+            _ => Environment.CurrentManagedThreadId,
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+            TaskScheduler.Default)));
         await tm.DisposeAsync();
-        await recorded;
 
-        Assert.NotEqual(loopThread, bodyEndedOn);
-        Assert.Equal(loopThread, endRecordedOn);
-        Assert.Equal(9, tm.Values[child]);
+        Assert.NotEqual(loopThread, await ranOn);
+    });
+
+    // Issue 13, bug 8: the same for a child abandoned when Run ends: its cleanup must not run foreign code inline.
+    [Fact]
+    public void Completion_OfAnAbandonedChild_ObservedOffTheLoop_DoesNotRunInsideRunsCleanup() => Guard.Run(() =>
+    {
+        using var loop = new EventLoop(new VirtualClock());
+        Task<int>? ranOn = null;
+        var loopThread = Environment.CurrentManagedThreadId;
+        loop.Run(async () =>
+        {
+            var tm = new TaskManager(loop); // never joined: abandoned when Run returns
+            var child = tm.Spawn(() => EventLoop.Sleep(TimeSpan.FromHours(1)));
+            ranOn = await Task.Run(() => Task.FromResult(child.Completion.ContinueWith(
+                _ => (EventLoop.Current is null ? 0 : 1) + Environment.CurrentManagedThreadId * 2,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default)));
+            await EventLoop.Sleep(S(1));
+        });
+        var encoded = ranOn!.Result;
+        Assert.Equal(0, encoded % 2);               // EventLoop.Current was not set where it ran
+        Assert.NotEqual(loopThread, encoded / 2);   // and it was not the loop thread
     });
 
     [Fact]

@@ -16,7 +16,7 @@ public class SleepTests
     [Fact]
     public void Sleep_Zero_IsNotCompletedSynchronouslyAndDoesNotMoveTime() => Virtual.Run(async loop =>
     {
-        var sleep = EventLoop.Sleep(TimeSpan.Zero);
+        Task sleep = EventLoop.Sleep(TimeSpan.Zero);
         Assert.False(sleep.IsCompleted);
         await sleep;
         Assert.Equal(TimeSpan.Zero, loop.Now);
@@ -90,7 +90,7 @@ public class SleepTests
     {
         using var cts = new CancellationTokenSource();
         cts.Cancel();
-        var sleep = EventLoop.Sleep(TimeSpan.FromHours(1), cts.Token);
+        Task sleep = EventLoop.Sleep(TimeSpan.FromHours(1), cts.Token);
 
         Assert.True(sleep.IsCanceled);
         var e = await Catch.AnyAsync<OperationCanceledException>(() => sleep);
@@ -102,7 +102,7 @@ public class SleepTests
     public void Sleep_TokenCancelledLater_EndsWithThatTokenWithoutMovingTime() => Virtual.Run(async loop =>
     {
         using var cts = new CancellationTokenSource();
-        var sleep = EventLoop.Sleep(TimeSpan.FromHours(1), cts.Token);
+        Task sleep = EventLoop.Sleep(TimeSpan.FromHours(1), cts.Token);
         await EventLoop.Sleep(S(2));
         cts.Cancel();
         Assert.False(sleep.IsCompleted); // completed on a later turn, never inside the Cancel call
@@ -117,7 +117,7 @@ public class SleepTests
     {
         var loopThread = Environment.CurrentManagedThreadId;
         using var cts = new CancellationTokenSource();
-        var sleep = EventLoop.Sleep(TimeSpan.FromHours(1), cts.Token);
+        Task sleep = EventLoop.Sleep(TimeSpan.FromHours(1), cts.Token);
         var resumedOn = 0;
         var observed = Observe();
         async Task Observe()
@@ -137,7 +137,7 @@ public class SleepTests
     public void Sleep_TimerFiredBeforeTheTokenIsCancelled_StaysCompletedSuccessfully() => Virtual.Run(async loop =>
     {
         using var cts = new CancellationTokenSource();
-        var sleep = EventLoop.Sleep(S(1), cts.Token);
+        Task sleep = EventLoop.Sleep(S(1), cts.Token);
         await sleep;
         cts.Cancel();
         await EventLoop.Yield();
@@ -149,8 +149,8 @@ public class SleepTests
     {
         await EventLoop.Sleep(S(10));
         using var cts = new CancellationTokenSource();
-        var forever = EventLoop.Sleep(TimeSpan.MaxValue, cts.Token);
-        var soon = EventLoop.Sleep(S(1));
+        Task forever = EventLoop.Sleep(TimeSpan.MaxValue, cts.Token);
+        Task soon = EventLoop.Sleep(S(1));
 
         await soon; // a wrapped (negative) deadline would have fired first
         Assert.False(forever.IsCompleted);

@@ -6,7 +6,7 @@ public class YieldTests
     [Fact]
     public void Yield_IsNotCompletedSynchronouslyAndDoesNotMoveTime() => Virtual.Run(async loop =>
     {
-        var yield = EventLoop.Yield();
+        Task yield = EventLoop.Yield();
         Assert.False(yield.IsCompleted);
         await yield;
         Assert.Equal(TimeSpan.Zero, loop.Now);

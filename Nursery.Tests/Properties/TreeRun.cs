@@ -188,7 +188,7 @@ public sealed class TreeRun
                     await CheckpointAsync(() => EventLoop.Sleep(TimeSpan.FromMilliseconds(sleep.Milliseconds)), name, onCancel);
                     break;
                 case Step.Yield:
-                    await CheckpointAsync(EventLoop.Yield, name, onCancel);
+                    await CheckpointAsync(() => EventLoop.Yield(), name, onCancel);
                     break;
                 case Step.Spawn spawn:
                     Spawn(trace, spawn.Child);

@@ -97,14 +97,16 @@ public sealed class LoopTrace : IDisposable
 
     internal void Step(ChildTask child) => Add(LoopTraceEventKind.Step, child.Manager.Id, child.Id);
 
-    internal void CancelRequested(ChildTask child) => Add(LoopTraceEventKind.CancelRequested, child.Manager.Id, child.Id);
+    internal void CancelRequested(ChildTask child) =>
+        Add(LoopTraceEventKind.CancelRequested, child.Manager.Id, child.Id, detail: child.Context.Cause?.Message);
 
     internal void Ended(ChildTask child)
     {
         var (kind, detail) = child.Status switch
         {
             ChildTaskStatus.Completed => (LoopTraceEventKind.Complete, (string?)null),
-            ChildTaskStatus.Faulted => (LoopTraceEventKind.Fault, $"{child.Exception!.GetType().Name}: {child.Exception.Message}"),
+            ChildTaskStatus.Faulted => (LoopTraceEventKind.Fault,
+                $"{(child.Manager.IsPrimary(child) ? "" : "secondary (raised while being cancelled): ")}{child.Exception!.GetType().Name}: {child.Exception.Message}"),
             _ => (LoopTraceEventKind.Cancel, null),
         };
         Add(kind, child.Manager.Id, child.Id, detail: detail);
@@ -114,14 +116,22 @@ public sealed class LoopTrace : IDisposable
     {
         var span = ++_lastSpanId;
         _openSleeps[sleep] = span;
-        Add(LoopTraceEventKind.Sleep, sleep.Owner?.Manager.Id ?? 0, sleep.Owner?.Id ?? 0, span, deadline);
+        Add(LoopTraceEventKind.Sleep, sleep.Node.Child?.Manager.Id ?? 0, sleep.Node.Child?.Id ?? 0, span, deadline);
     }
 
     internal void SleepEnded(SleepOperation sleep, bool cancelled)
     {
         if (!_openSleeps.Remove(sleep, out var span)) return; // started before this trace
-        Add(LoopTraceEventKind.Wake, sleep.Owner?.Manager.Id ?? 0, sleep.Owner?.Id ?? 0, span, detail: cancelled ? "cancelled" : null);
+        Add(LoopTraceEventKind.Wake, sleep.Node.Child?.Manager.Id ?? 0, sleep.Node.Child?.Id ?? 0, span, detail: cancelled ? "cancelled" : null);
     }
+
+    internal void ScopeEntered(ScopeContext scope, TimeSpan deadline) =>
+        Add(LoopTraceEventKind.ScopeEntered, scope.Child?.Manager.Id ?? 0, scope.Child?.Id ?? 0,
+            until: deadline == TimeSpan.MaxValue ? null : deadline, detail: scope.IsShielded ? "shielded" : null);
+
+    internal void ScopeExited(ScopeContext scope) =>
+        Add(LoopTraceEventKind.ScopeExited, scope.Child?.Manager.Id ?? 0, scope.Child?.Id ?? 0,
+            detail: scope.IsCancelled ? scope.Cause!.Message : null);
 
     private void Add(LoopTraceEventKind kind, int managerId, int childId, int spanId = 0, TimeSpan? until = null, string? detail = null)
     {

@@ -24,15 +24,21 @@ public enum LoopTraceEventKind
     /// <summary>A sleep ended (Detail: "cancelled" when it was cut short).</summary>
     Wake,
 
-    /// <summary>Cancellation was requested for a child.</summary>
+    /// <summary>Cancellation reached a child (Detail: the cause).</summary>
     CancelRequested,
 
     /// <summary>A child ran to completion.</summary>
     Complete,
 
-    /// <summary>A child failed (Detail: the exception's type and message).</summary>
+    /// <summary>A child failed (Detail: the exception's type and message, marked "secondary" when it was raised while the child was being cancelled).</summary>
     Fault,
 
     /// <summary>A child ended cancelled.</summary>
     Cancel,
+
+    /// <summary>A child's code (or main's, ChildId 0) entered a cancel scope (Until: its deadline; Detail: "shielded" when it is).</summary>
+    ScopeEntered,
+
+    /// <summary>A cancel scope was left (Detail: why it was cancelled, when it was).</summary>
+    ScopeExited,
 }

@@ -33,7 +33,23 @@ public sealed class AsyncEvent
     /// <summary>Waiters in the order they started waiting. Under <see cref="_gate"/>.</summary>
     private AsyncEventWaiter? _first, _last;
 
-    internal AsyncEvent(EventLoop loop) => _loop = loop;
+    /// <summary>Creates an event, not set, bound to <paramref name="loop"/>: waits on that loop are checkpoints and resume on it.</summary>
+    /// <param name="loop">The loop whose code waits on the event.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="loop"/> is null.</exception>
+    public AsyncEvent(EventLoop loop)
+    {
+        ArgumentNullException.ThrowIfNull(loop);
+        _loop = loop;
+    }
+
+    /// <summary>Creates an event, not set, bound to the loop running on the calling thread (<see cref="EventLoop.Current"/>).</summary>
+    /// <exception cref="InvalidOperationException">No event loop is running on this thread.</exception>
+    public AsyncEvent()
+        : this(EventLoop.Current ?? throw new InvalidOperationException(
+            "new AsyncEvent() binds the event to the event loop running on the calling thread, but there is none. Create it " +
+            "from code running on a loop, pass the loop (new AsyncEvent(loop)), or use ILoopHost.CreateEvent()."))
+    {
+    }
 
     /// <summary>Whether the event is set.</summary>
     public bool IsSet => _isSet;
@@ -70,12 +86,12 @@ public sealed class AsyncEvent
     public Task WaitAsync(CancellationToken cancellationToken = default)
     {
         // On the event's own loop, inside a child, the wait is a checkpoint for that child (level-triggered).
-        var owner = EventLoop.Current == _loop ? LoopSynchronizationContext.CurrentOwner(_loop) : null;
-        if (owner is { IsCancellationRequested: true }) return Task.FromCanceled(owner.CancelledToken);
+        var node = EventLoop.Current == _loop ? LoopSynchronizationContext.CurrentOn(_loop) : null;
+        if (node is { IsCancelled: true }) return TaskOutcomes.Canceled(node.CancellationException());
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
         if (_isSet) return Task.CompletedTask;
 
-        var waiter = new AsyncEventWaiter(this, owner);
+        var waiter = new AsyncEventWaiter(this, node?.Child);
         var setMeanwhile = false;
         lock (_gate)
         {
@@ -96,11 +112,30 @@ public sealed class AsyncEvent
             waiter.Release(); // the wait is over before it began (nothing is registered yet)
             return Task.CompletedTask;
         }
-        waiter.Register(cancellationToken, owner?.Token ?? default);
-        return waiter.Task;
+        if (node is null or RootContext)
+        {
+            waiter.Register(cancellationToken, default);
+            return waiter.Task;
+        }
+        // A checkpoint of the waiting code: its cancellation ends the wait, with an exception that names the cause.
+        waiter.Register(cancellationToken, node.Token);
+        return WaitAsCheckpointAsync(waiter.Task, node, cancellationToken);
     }
 
     /// <summary>Takes a cancelled waiter off the list (if <see cref="Set"/> has not taken it already).</summary>
+    /// <summary>Waits for <paramref name="wait"/>; when the node's cancellation ended it, rethrows that with its cause.</summary>
+    private static async Task WaitAsCheckpointAsync(Task wait, LoopSynchronizationContext node, CancellationToken callerToken)
+    {
+        try
+        {
+            await wait;
+        }
+        catch (OperationCanceledException) when (node.IsCancelled && !callerToken.IsCancellationRequested)
+        {
+            throw node.CancellationException();
+        }
+    }
+
     internal void Remove(AsyncEventWaiter waiter)
     {
         lock (_gate)

@@ -74,17 +74,23 @@ public sealed class CurrentLoopHost : ILoopHost
     }
 
     /// <inheritdoc />
-    public Task<T> Submit<T>(Func<CancellationToken, Task<T>> work, string? taskType = null)
+    public Task<T> Submit<T>(Func<CancellationToken, Task<T>> work, string? taskType = null) => Submit(work, CancellationToken.None, taskType);
+
+    /// <inheritdoc />
+    public Task Submit(Func<CancellationToken, Task> work, string? taskType = null) => Submit(work, CancellationToken.None, taskType);
+
+    /// <inheritdoc />
+    public Task<T> Submit<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken, string? taskType = null)
     {
         ArgumentNullException.ThrowIfNull(work);
-        return _scope.Submit(work);
+        return _scope.Submit(work, cancellationToken);
     }
 
     /// <inheritdoc />
-    public Task Submit(Func<CancellationToken, Task> work, string? taskType = null)
+    public Task Submit(Func<CancellationToken, Task> work, CancellationToken cancellationToken, string? taskType = null)
     {
         ArgumentNullException.ThrowIfNull(work);
-        return _scope.Submit(work);
+        return _scope.Submit(work, cancellationToken);
     }
 
     /// <inheritdoc />

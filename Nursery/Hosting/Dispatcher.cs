@@ -6,7 +6,7 @@ namespace Nursery;
 /// <summary>
 /// Runs async work for synchronous code on one or more loop threads of its own: <see cref="Execute{T}"/> blocks
 /// the caller until the work has ended (with an optional timeout that cancels and joins the work);
-/// <see cref="ExecuteAsync{T}"/> returns a task instead. With several loops, calls are spread round-robin.
+/// <see cref="ExecuteAsync{T}(Func{CancellationToken, Task{T}})"/> returns a task instead. With several loops, calls are spread round-robin.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -65,21 +65,32 @@ public sealed class Dispatcher : IDispatcher, IDisposable
     }
 
     /// <inheritdoc />
-    public Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> work)
+    public Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> work) => ExecuteAsync(work, CancellationToken.None);
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentNullException"><paramref name="work"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">The dispatcher has been disposed.</exception>
+    public Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        return NextHost().Submit(work);
+        return NextHost().Submit(work, cancellationToken);
     }
 
     /// <summary>
     /// Stops every loop: work still running is cancelled and joined, and blocked callers are released. Waits for
-    /// the loops to stop (except the caller's own, when called from one of them). Later calls do nothing.
+    /// the loops to stop (except the caller's own, when called from one of them). Later calls, concurrent ones
+    /// included, also wait for the loops to stop, but leave reporting failures to the first.
     /// </summary>
-    /// <exception cref="LoopHostException">A loop stopped with a failure of its own.</exception>
+    /// <exception cref="LoopHostException">A loop stopped with a failure of its own (first call only).</exception>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            foreach (var host in _hosts)
+                if (EventLoop.Current != host.LoopUnchecked) host.WaitForStopQuietly();
+            return;
+        }
         // Request every stop first, so the loops shut down side by side, then wait for each.
         foreach (var host in _hosts) host.Stop();
         List<Exception>? failures = null;

@@ -15,7 +15,7 @@ namespace Nursery;
 /// straight from <c>Open</c> when its loop ends under it (the owner of a borrowed loop returned from Run).
 /// </para>
 /// <para>
-/// One synchronization domain. Any thread: <see cref="Submit{T}"/>, <see cref="RequestStop"/> and the state.
+/// One synchronization domain. Any thread: <see cref="Submit{T}(Func{CancellationToken, Task{T}}, CancellationToken)"/>, <see cref="RequestStop"/> and the state.
 /// Loop thread only: the root manager, the list of admitted submissions, draining the queue, the shutdown.
 /// </para>
 /// <para>
@@ -146,20 +146,22 @@ internal sealed class HostScope
     }
 
 #pragma warning disable VSTHRD200 // Named after ILoopHost.Submit, which it implements.
-    /// <summary>Queues <paramref name="work"/> for the loop. Any thread.</summary>
-    public Task<T> Submit<T>(Func<CancellationToken, Task<T>> work)
+    /// <summary>Queues <paramref name="work"/> for the loop, cancelled when <paramref name="cancellationToken"/> fires. Any thread.</summary>
+    public Task<T> Submit<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<T>(cancellationToken);
         if (IsStopRequested || Volatile.Read(ref _root) is not { } root) return Task.FromException<T>(Disposed());
-        var submission = new Submission<T>(this, root, work);
+        var submission = new Submission<T>(this, root, work, cancellationToken);
         Accept(submission);
         return submission.Outcome;
     }
 
-    /// <summary>Queues <paramref name="work"/> for the loop. Any thread.</summary>
-    public Task Submit(Func<CancellationToken, Task> work)
+    /// <summary>Queues <paramref name="work"/> for the loop, cancelled when <paramref name="cancellationToken"/> fires. Any thread.</summary>
+    public Task Submit(Func<CancellationToken, Task> work, CancellationToken cancellationToken)
     {
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
         if (IsStopRequested || Volatile.Read(ref _root) is not { } root) return Task.FromException(Disposed());
-        var submission = new VoidSubmission(this, root, work);
+        var submission = new VoidSubmission(this, root, work, cancellationToken);
         Accept(submission);
         return submission.Outcome;
     }
@@ -213,11 +215,14 @@ internal sealed class HostScope
     {
         if (EventLoop.Current == _loop)
         {
+            submission.WatchCallerToken();
             Admit(submission);
             return;
         }
         _queue.Enqueue(submission);
         ScheduleDrain();
+        // After the drain is on its way: a cancellation by the caller's token is applied after the admission.
+        submission.WatchCallerToken();
         // Close may have drained the queue just before this submission arrived: then nobody else will see it.
         if (Volatile.Read(ref _state) == Closed) CancelQueued();
     }
@@ -249,6 +254,7 @@ internal sealed class HostScope
             submission.CancelOutcome();
             return;
         }
+        if (!submission.TryAdmit()) return; // its caller's token fired first
         submission.NextAdmitted = _admitted;
         if (_admitted is not null) _admitted.PreviousAdmitted = submission;
         _admitted = submission;
@@ -266,7 +272,7 @@ internal sealed class HostScope
         await _stopRequested.Task;
         if (IsClosed) return; // the loop ended under the scope
         var root = _root!;
-        root.CancelCore();
+        root.CancelBy(CancelCause.HostStopping(_loop, _hostName));
         var joined = root.WaitForChildrenAsync();
         var timeout = StopTimeout;
         if (!joined.IsCompleted && timeout != Timeout.InfiniteTimeSpan)

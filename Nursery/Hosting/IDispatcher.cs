@@ -31,4 +31,15 @@ public interface IDispatcher
     /// <returns>A task that ends the way the work ends.</returns>
     /// <exception cref="ObjectDisposedException">The dispatcher has been disposed.</exception>
     Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> work);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on a loop without blocking, cancelled when <paramref name="cancellationToken"/> fires
+    /// (from any thread): the work's token fires and the returned task ends cancelled with <paramref name="cancellationToken"/>.
+    /// With a token already cancelled the work does not run.
+    /// </summary>
+    /// <typeparam name="T">The work's result type.</typeparam>
+    /// <param name="work">The work; its token fires when the caller's token does or the dispatcher is disposed.</param>
+    /// <param name="cancellationToken">The caller's token.</param>
+    /// <returns>A task for the work's outcome.</returns>
+    Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken);
 }

@@ -10,12 +10,12 @@ namespace Nursery;
 /// <b>Structured submission.</b> Each host owns a root <see cref="TaskManager"/>; every submitted work item runs
 /// as one of its children, with a token that fires when the host stops, and <see cref="EventLoop.Sleep(TimeSpan)"/>
 /// / <see cref="EventLoop.Yield"/> checkpoints that observe that cancellation. <see cref="Stop"/> cancels
-/// everything in flight and joins it, so every task <see cref="Submit{T}"/> returned ends: with the work's result,
+/// everything in flight and joins it, so every task <see cref="Submit{T}(Func{CancellationToken, Task{T}}, string?)"/> returned ends: with the work's result,
 /// its exception, or cancelled. None is left pending.
 /// </para>
 /// <para>
 /// <b>A host is a supervisor, not a fail-fast nursery.</b> A work item that fails fails only the task its own
-/// <see cref="Submit{T}"/> returned; its siblings keep running and the host keeps serving. (Inside a work item,
+/// <see cref="Submit{T}(Func{CancellationToken, Task{T}}, string?)"/> returned; its siblings keep running and the host keeps serving. (Inside a work item,
 /// a <see cref="TaskManager"/> keeps its usual rule: one failing child cancels its siblings.)
 /// </para>
 /// <para>
@@ -44,7 +44,7 @@ public interface ILoopHost : IDisposable
     /// yet starts it).
     /// </summary>
     /// <typeparam name="T">The work's result type.</typeparam>
-    /// <param name="work">The work; its token fires when the host stops.</param>
+    /// <param name="work">The work; its token (its own) fires when the host stops.</param>
     /// <param name="taskType">The kind of work; must match the host's task type when it has one.</param>
     /// <returns>
     /// A task that ends the way the work ends: its result, its exception (the same object), or cancelled. It is
@@ -66,6 +66,35 @@ public interface ILoopHost : IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="work"/> is null.</exception>
     /// <exception cref="UnknownTaskTypeException">The host accepts only another task type.</exception>
     Task Submit(Func<CancellationToken, Task> work, string? taskType = null);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on the loop like <see cref="Submit{T}(Func{CancellationToken, Task{T}}, string?)"/>,
+    /// cancelled when <paramref name="cancellationToken"/> fires (from any thread): the work's token fires, and its
+    /// returned task ends <see cref="TaskStatus.Canceled"/> with <paramref name="cancellationToken"/>; nothing else on
+    /// the host is affected. With a token already cancelled the work does not run. Work that ignores the cancellation
+    /// and returns normally still delivers its result. (<c>Submit(work, default)</c> is ambiguous: pass
+    /// <see cref="CancellationToken.None"/> or name the argument.)
+    /// </summary>
+    /// <typeparam name="T">The work's result type.</typeparam>
+    /// <param name="work">The work; its token fires when the caller's token does or the host stops.</param>
+    /// <param name="cancellationToken">The caller's token.</param>
+    /// <param name="taskType">The kind of work; must match the host's task type when it has one.</param>
+    /// <returns>A task that ends the way the work ends, or cancelled with <paramref name="cancellationToken"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="work"/> is null.</exception>
+    /// <exception cref="UnknownTaskTypeException">The host accepts only another task type.</exception>
+    Task<T> Submit<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken, string? taskType = null);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on the loop, cancelled when <paramref name="cancellationToken"/> fires. See
+    /// <see cref="Submit{T}(Func{CancellationToken, Task{T}}, CancellationToken, string?)"/>.
+    /// </summary>
+    /// <param name="work">The work; its token fires when the caller's token does or the host stops.</param>
+    /// <param name="cancellationToken">The caller's token.</param>
+    /// <param name="taskType">The kind of work; must match the host's task type when it has one.</param>
+    /// <returns>A task that ends the way the work ends, or cancelled with <paramref name="cancellationToken"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="work"/> is null.</exception>
+    /// <exception cref="UnknownTaskTypeException">The host accepts only another task type.</exception>
+    Task Submit(Func<CancellationToken, Task> work, CancellationToken cancellationToken, string? taskType = null);
 #pragma warning restore VSTHRD200
 
     /// <summary>Creates a manual-reset <see cref="AsyncEvent"/> bound to this host's loop. Thread-safe.</summary>

@@ -8,7 +8,7 @@ namespace Nursery;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The thread starts on <see cref="EnsureRunning"/> or the first <see cref="Submit{T}"/>; it is named (see
+/// The thread starts on <see cref="EnsureRunning"/> or the first <see cref="Submit{T}(Func{CancellationToken, Task{T}}, string?)"/>; it is named (see
 /// <see cref="Name"/>) so it shows in debuggers and thread dumps, and it is a background thread, so a host
 /// nobody stopped does not keep the process alive. <see cref="Stop"/> (or <see cref="Dispose"/>) cancels the
 /// work in flight, joins it, and ends the thread. A stopped host does not restart: make a new one.
@@ -65,7 +65,7 @@ public sealed class LoopThread : ILoopHost
     /// <summary>A failure of the loop's own Run after it started. Written before <see cref="_stopped"/> is set.</summary>
     private Exception? _runFailure;
 
-    /// <summary>Creates a host; its thread starts on <see cref="EnsureRunning"/> or the first <see cref="Submit{T}"/>.</summary>
+    /// <summary>Creates a host; its thread starts on <see cref="EnsureRunning"/> or the first <see cref="Submit{T}(Func{CancellationToken, Task{T}}, string?)"/>.</summary>
     /// <param name="clock">The loop's clock; <see langword="null"/> for a <see cref="SystemClock"/>.</param>
     /// <param name="taskType">
     /// When set, the host accepts only <c>Submit(work, taskType)</c> with this same type (an untyped
@@ -142,22 +142,73 @@ public sealed class LoopThread : ILoopHost
     }
 
     /// <inheritdoc />
-    public Task<T> Submit<T>(Func<CancellationToken, Task<T>> work, string? taskType = null)
+    public Task<T> Submit<T>(Func<CancellationToken, Task<T>> work, string? taskType = null) => Submit(work, CancellationToken.None, taskType);
+
+    /// <inheritdoc />
+    public Task Submit(Func<CancellationToken, Task> work, string? taskType = null) => Submit(work, CancellationToken.None, taskType);
+
+    /// <inheritdoc />
+    public Task<T> Submit<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken, string? taskType = null)
     {
         ArgumentNullException.ThrowIfNull(work);
         CheckTaskType(taskType);
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<T>(cancellationToken);
         // Not running yet: start (the first submission starts the host); after a failed start, report why.
         if (Volatile.Read(ref _state) != Running && TryStart() is { } failure) return Task.FromException<T>(failure);
-        return _scope.Submit(work);
+        return _scope.Submit(work, cancellationToken);
     }
 
     /// <inheritdoc />
-    public Task Submit(Func<CancellationToken, Task> work, string? taskType = null)
+    public Task Submit(Func<CancellationToken, Task> work, CancellationToken cancellationToken, string? taskType = null)
     {
         ArgumentNullException.ThrowIfNull(work);
         CheckTaskType(taskType);
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
         if (Volatile.Read(ref _state) != Running && TryStart() is { } failure) return Task.FromException(failure);
-        return _scope.Submit(work);
+        return _scope.Submit(work, cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="body"/> on the loop as a child of the host's root manager and completes when it calls
+    /// <see cref="StartSignal{T}.Started"/>: for a synchronous caller that must wait until a service on the loop is
+    /// ready (a server listening). Until Started, an exception from the body comes out of the returned task; after it,
+    /// the body is ordinary host work, stopped with the host. See <see cref="TaskManager.StartAsync{T}"/>.
+    /// </summary>
+    /// <typeparam name="T">The value the body hands over.</typeparam>
+    /// <param name="body">The service; it receives the signal and a token that fires when the host stops.</param>
+    /// <param name="readyTimeout">How long the body may take to call Started; null for no limit.</param>
+    /// <param name="taskType">The kind of work; must match the host's task type when it has one.</param>
+    /// <returns>A task for the value passed to Started (block on it with <c>GetAwaiter().GetResult()</c> off the loop).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="readyTimeout"/> is negative.</exception>
+    /// <exception cref="UnknownTaskTypeException">The host accepts only another task type.</exception>
+    public Task<T> StartAsync<T>(Func<StartSignal<T>, CancellationToken, Task> body, TimeSpan? readyTimeout = null, string? taskType = null)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (readyTimeout is { } timeout && timeout < TimeSpan.Zero) throw ThrowHelper.NegativeDelay(nameof(readyTimeout), timeout);
+        CheckTaskType(taskType);
+        if (Volatile.Read(ref _state) != Running && TryStart() is { } failure) return Task.FromException<T>(failure);
+        return _scope.Submit(_ => _scope.Root.StartAsync(body, readyTimeout), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="body"/> on the loop and completes when it calls <see cref="StartSignal.Started"/>. See
+    /// <see cref="StartAsync{T}(Func{StartSignal{T}, CancellationToken, Task}, TimeSpan?, string?)"/>.
+    /// </summary>
+    /// <param name="body">The service; it receives the signal and a token that fires when the host stops.</param>
+    /// <param name="readyTimeout">How long the body may take to call Started; null for no limit.</param>
+    /// <param name="taskType">The kind of work; must match the host's task type when it has one.</param>
+    /// <returns>A task that completes once the body has called Started.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="readyTimeout"/> is negative.</exception>
+    /// <exception cref="UnknownTaskTypeException">The host accepts only another task type.</exception>
+    public Task StartAsync(Func<StartSignal, CancellationToken, Task> body, TimeSpan? readyTimeout = null, string? taskType = null)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (readyTimeout is { } timeout && timeout < TimeSpan.Zero) throw ThrowHelper.NegativeDelay(nameof(readyTimeout), timeout);
+        CheckTaskType(taskType);
+        if (Volatile.Read(ref _state) != Running && TryStart() is { } failure) return Task.FromException(failure);
+        return _scope.Submit(_ => _scope.Root.StartAsync(body, readyTimeout), CancellationToken.None);
     }
 
     /// <inheritdoc />
@@ -199,14 +250,17 @@ public sealed class LoopThread : ILoopHost
 
     /// <summary>
     /// Stops the host and waits until it has stopped (from its own loop thread, where waiting would deadlock, it
-    /// only requests the stop). Later calls do nothing.
+    /// only requests the stop). Later calls, concurrent ones included, also wait until the host has stopped, but
+    /// leave reporting its failure to the first.
     /// </summary>
-    /// <exception cref="LoopHostException">The loop stopped with a failure of its own.</exception>
+    /// <exception cref="LoopHostException">The loop stopped with a failure of its own (first call only).</exception>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
-        Stop();
-        if (EventLoop.Current != _loop) WaitForStop();
+        var first = Interlocked.Exchange(ref _disposed, 1) == 0;
+        if (first) Stop();
+        if (EventLoop.Current == _loop) return;
+        if (first) WaitForStop();
+        else WaitForStopQuietly();
     }
 
     /// <summary>The thread's name.</summary>

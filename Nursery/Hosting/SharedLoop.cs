@@ -110,17 +110,24 @@ public sealed class SharedLoop
 
     /// <summary>Runs <paramref name="work"/> on the shared loop and blocks until it has ended.</summary>
     /// <typeparam name="T">The work's result type.</typeparam>
-    /// <param name="work">The work; its token fires if the loop stops before it ends.</param>
+    /// <param name="work">
+    /// The work. Its token is the work's own: it fires if the loop stops while the work runs, and ends with the work,
+    /// so a callback registered on it never runs once the work has returned.
+    /// </param>
     /// <returns>The work's result.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="work"/> is null.</exception>
     /// <exception cref="InvalidOperationException">Called on the loop's own thread, where blocking would deadlock.</exception>
+    /// <exception cref="LoopHostException">
+    /// The loop itself failed (an exception escaped a timer callback or an <c>async void</c> method on it) and this
+    /// call's own hold was the last: the release that stops the loop reports it.
+    /// </exception>
     /// <remarks>The work's own exception is rethrown as the same object, not wrapped.</remarks>
     public T Await<T>(Func<CancellationToken, Task<T>> work)
     {
         ArgumentNullException.ThrowIfNull(work);
         HostErrors.ThrowIfOnLoop(_loop, "SharedLoop.Await");
         using var token = StartLoop();
-        return HostBlocking.Wait(token.Host.Submit(work));
+        return HostBlocking.Wait(token.Host.Submit(hostToken => RunWithOwnTokenAsync(work, hostToken)));
     }
 
     /// <summary>
@@ -166,14 +173,28 @@ public sealed class SharedLoop
         if (EventLoop.Current != _loop) last.WaitForStop();
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> with a token of its own, linked to the host's. The host's token lives as long as
+    /// the run of the loop, and a callback registered on it would run (and could throw) at a stop long after the work
+    /// returned, making this call's release report a failure instead of the result it already has.
+    /// </summary>
+    private static async Task<T> RunWithOwnTokenAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken hostToken)
+    {
+        using var own = CancellationTokenSource.CreateLinkedTokenSource(hostToken);
+        var task = work(own.Token) ?? throw new InvalidOperationException("The work passed to SharedLoop.Await returned null instead of a Task.");
+        return await task;
+    }
+
     private static async Task<IReadOnlyList<T>> RunAllAsync<T>(Func<CancellationToken, Task<T>>[] items, CancellationToken cancellationToken)
     {
         var children = new ChildTask<T>[items.Length];
-        await TaskManager.RunAsync(manager =>
-        {
-            for (var i = 0; i < items.Length; i++) children[i] = manager.Spawn(items[i]);
-            return Task.CompletedTask;
-        });
+        await TaskManager.RunAsync(
+            manager =>
+            {
+                for (var i = 0; i < items.Length; i++) children[i] = manager.Spawn(items[i]);
+                return Task.CompletedTask;
+            },
+            cancellationToken);
         // Joined without failure; a child can still have been cancelled (the loop is stopping).
         var results = new T[children.Length];
         for (var i = 0; i < children.Length; i++)

@@ -1,16 +1,20 @@
 namespace Nursery;
 
-/// <summary>A submitted work item without a result.</summary>
-internal sealed class VoidSubmission(HostScope scope, TaskManager root, Func<CancellationToken, Task> work) : Submission(scope, root, work)
+/// <summary>A submission without a result (see <see cref="Submission"/>).</summary>
+internal sealed class VoidSubmission(HostScope scope, TaskManager root, Func<CancellationToken, Task> work, CancellationToken callerToken)
+    : Submission(scope, root, work, callerToken)
 {
-    /// <summary>The caller's task. Continuations run asynchronously, never inside the loop's bookkeeping.</summary>
+    /// <summary>The caller's task. Its continuations never run inline on the loop thread.</summary>
     private readonly TaskCompletionSource _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>The task <c>Submit</c> returns.</summary>
+    /// <summary>The task <c>Submit</c> returned.</summary>
     public Task Outcome => _outcome.Task;
 
     /// <inheritdoc />
     public override void CancelOutcome() => _outcome.TrySetCanceled();
+
+    /// <inheritdoc />
+    private protected override void CancelOutcome(CancellationToken token) => _outcome.TrySetCanceled(token);
 
     /// <inheritdoc />
     private protected override Task? InvokeWorkAsync(object work, CancellationToken cancellationToken) =>

@@ -5,9 +5,6 @@ public sealed partial class EventLoop
     /// <summary>Last loop id handed out, process-wide (a tag for metrics; never part of a trace).</summary>
     private static int s_lastLoopId;
 
-    /// <summary>Open managers that are not nested in any child (the roots of the task tree). Loop thread only.</summary>
-    private readonly List<TaskManager> _rootManagers = [];
-
     /// <summary>Last manager id handed out on this loop.</summary>
     private int _lastManagerId;
 
@@ -32,8 +29,8 @@ public sealed partial class EventLoop
     /// <summary>The trace being recorded, or null. Checked on hot paths, so it is a plain field read.</summary>
     internal LoopTrace? Trace => _trace;
 
-    /// <summary>Open managers that are not nested in any child. Loop thread only.</summary>
-    internal IReadOnlyList<TaskManager> RootManagers => _rootManagers;
+    /// <summary>Open managers created at the top of the loop (the roots of the task tree). Loop thread only.</summary>
+    internal IEnumerable<TaskManager> RootManagers => _rootContext.Nested.ToArray().OfType<TaskManager>();
 
     /// <summary>
     /// A text picture of everything on this loop right now: every open TaskManager and its children, with each
@@ -67,9 +64,5 @@ public sealed partial class EventLoop
     /// <summary>A fresh id for a manager of this loop.</summary>
     internal int NextManagerId() => Interlocked.Increment(ref _lastManagerId);
 
-    /// <summary>Registers an open manager that is not nested in a child.</summary>
-    internal void AddRootManager(TaskManager manager) => _rootManagers.Add(manager);
 
-    /// <summary>Forgets a root manager once it has joined.</summary>
-    internal void RemoveRootManager(TaskManager manager) => _rootManagers.Remove(manager);
 }

@@ -65,7 +65,10 @@ public sealed partial class EventLoop
         NurseryTelemetry.LoopStarted(this);
         t_current = this;
         _turnTime = Clock.Now;
-        SynchronizationContext.SetSynchronizationContext(RootContext);
+        // A run of its own: a fresh root, and an inbox that takes work again (it refused it between runs).
+        var root = _rootContext = new RootContext(this);
+        _inbox.Open();
+        SynchronizationContext.SetSynchronizationContext(root);
         try
         {
             var task = main() ?? throw new InvalidOperationException("The main function passed to EventLoop.Run returned null instead of a Task.");
@@ -80,12 +83,13 @@ public sealed partial class EventLoop
             var ending = _runEnding;
             _runEnding = null;
             ending?.Invoke();
-            // Managers that were never joined are abandoned with the loop: their children end Cancelled so that no
-            // one waiting on them from another thread is left hanging. Then the leftover work is dropped.
-            foreach (var manager in _rootManagers.ToArray()) manager.Abandon();
+            // Everything still live under this run is abandoned with it: children end Cancelled (so no one waiting on
+            // them from another thread is left hanging) without running more code, and work posted to them later is
+            // dropped. Then the leftover work goes, and the inbox refuses work until the next run.
+            root.EndRun();
             _ready.Clear();
             _timers.Clear();
-            _inbox.Clear();
+            _inbox.Close();
             t_current = null;
             SynchronizationContext.SetSynchronizationContext(callerContext);
             NurseryTelemetry.LoopStopped(this);
@@ -102,6 +106,7 @@ public sealed partial class EventLoop
     /// </summary>
     private void Turn(Task main)
     {
+        _turnNumber++;
         _turnTime = Clock.Now;
         _inbox.DrainTo(_ready);
         FireDueTimers();
@@ -129,7 +134,7 @@ public sealed partial class EventLoop
         for (var count = _ready.Count; count > 0 && _ready.TryDequeue(out var item); count--)
         {
             SynchronizationContext.SetSynchronizationContext(item.Context);
-            if (_trace is { } trace && item.Context.Owner is { } owner) trace.Step(owner);
+            if (_trace is { } trace && item.Context.Child is { } owner) trace.Step(owner);
             item.Callback(item.State);
             if (main.IsCompleted) return;
         }
@@ -142,20 +147,8 @@ public sealed partial class EventLoop
         {
             var deadline = _timers.NextDeadline;
             if (deadline <= Clock.Now) return; // due already (set during the last timer phase): fire it next turn
-            if (Clock is VirtualClock virtualClock)
-            {
-                if (virtualClock.AutoJump)
-                {
-                    // Nothing can happen before the next timer except work from other threads.
-                    if (_inbox.IsEmpty) virtualClock.JumpTo(deadline);
-                    return;
-                }
-                // Without auto-jump, only Advance (which wakes the loop) or other threads' work moves things on.
-            }
-            else
-            {
-                timeout = deadline - Clock.Now;
-            }
+            // The clock decides how to wait: real clocks block until the deadline, a virtual one jumps to it.
+            if (!Clock.PrepareIdleWait(this, deadline, out timeout)) return;
         }
         _inbox.Wait(timeout);
     }

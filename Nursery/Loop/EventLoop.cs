@@ -43,6 +43,12 @@ public sealed partial class EventLoop : IDisposable
     /// <summary>The clock's time when the current turn began. Loop thread only; a cheap, turn-grained "now".</summary>
     private TimeSpan _turnTime;
 
+    /// <summary>The root context of the current run (see <see cref="RootContext"/>). Replaced when a run starts.</summary>
+    private volatile RootContext _rootContext;
+
+    /// <summary>Turns taken so far. Loop thread only.</summary>
+    private long _turnNumber;
+
     /// <summary>Last id handed out to a child; ids are per loop, so traces of a virtual-time run repeat exactly.</summary>
     private int _lastId;
 
@@ -59,10 +65,21 @@ public sealed partial class EventLoop : IDisposable
     /// <param name="clock">The clock every timer of this loop follows.</param>
     /// <exception cref="ArgumentNullException"><paramref name="clock"/> is null.</exception>
     public EventLoop(LoopClock clock)
+        : this(clock, new LoopOptions())
+    {
+    }
+
+    /// <summary>Creates a loop on <paramref name="clock"/> with diagnosis and determinism options.</summary>
+    /// <param name="clock">The clock every timer of this loop follows.</param>
+    /// <param name="options">Schedule shuffling, deadlock detection, slow-callback detection.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="clock"/> or <paramref name="options"/> is null.</exception>
+    public EventLoop(LoopClock clock, LoopOptions options)
     {
         ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(options);
         Clock = clock;
-        RootContext = new LoopSynchronizationContext(this);
+        Options = options;
+        _rootContext = new RootContext(this);
         TimeProvider = new LoopTimeProvider(this);
         TaskScheduler = new LoopTaskScheduler(this);
         clock.Attach(this);
@@ -93,8 +110,20 @@ public sealed partial class EventLoop : IDisposable
     /// </summary>
     public TaskScheduler TaskScheduler { get; }
 
-    /// <summary>The context for code that belongs to no child (main, timer callbacks).</summary>
-    internal LoopSynchronizationContext RootContext { get; }
+    /// <summary>The options the loop was made with.</summary>
+    internal LoopOptions Options { get; }
+
+    /// <summary>The seed that shuffles each turn's ready work (see <see cref="LoopOptions.ScheduleSeed"/>); null: FIFO.</summary>
+    public int? ScheduleSeed => Options.ScheduleSeed;
+
+    /// <summary>
+    /// The context for code that belongs to no child (main, timer callbacks) in the current run. Each run has its own:
+    /// work posted to an earlier run's root is dropped, never run late.
+    /// </summary>
+    internal RootContext RootContext => _rootContext;
+
+    /// <summary>How many turns the loop has taken (a cheap clock for "in an earlier turn"). Loop thread only.</summary>
+    internal long TurnNumber => _turnNumber;
 
     /// <summary>The clock's time when the current turn began: a cheap, turn-grained "now" for bookkeeping. Loop thread only.</summary>
     internal TimeSpan TurnTime => _turnTime;
@@ -112,26 +141,34 @@ public sealed partial class EventLoop : IDisposable
         if (_disposed) return;
         if (IsRunning) throw new InvalidOperationException("An EventLoop cannot be disposed while it is running; let Run return first.");
         _disposed = true;
-        _inbox.Clear();
+        _inbox.Close();
         Clock.Detach(this);
     }
 
     /// <summary>A fresh id for a child of this loop.</summary>
     internal int NextId() => Interlocked.Increment(ref _lastId);
 
-    /// <summary><see cref="Now"/> plus <paramref name="delay"/>, saturating instead of overflowing.</summary>
-    internal TimeSpan DeadlineAfter(TimeSpan delay)
-    {
-        var now = Now;
-        return delay > TimeSpan.MaxValue - now ? TimeSpan.MaxValue : now + delay;
-    }
+    /// <summary>
+    /// <see cref="Now"/> plus <paramref name="delay"/>, saturating: a deadline past what the clock can show is never
+    /// reached (<see cref="LoopClock.DeadlineAfter"/>), so <c>Sleep(TimeSpan.MaxValue)</c> sleeps until cancelled.
+    /// </summary>
+    internal TimeSpan DeadlineAfter(TimeSpan delay) => Clock.DeadlineAfter(Now, delay);
 
-    /// <summary>Queues work from any thread: straight onto the run queue on the loop thread, through the inbox elsewhere.</summary>
+    /// <summary>Whether no work from other threads is waiting to be taken in (more may arrive at any moment). Any thread.</summary>
+    internal bool InboxIsEmpty => _inbox.IsEmpty;
+
+    /// <summary>
+    /// Queues work from any thread: straight onto the run queue on the loop thread, through the inbox elsewhere. Work
+    /// posted while the loop is not running is dropped: it belongs to a run that has ended (abandoned code never resumes).
+    /// </summary>
     internal void Post(in WorkItem item)
     {
         if (t_current == this) _ready.Enqueue(item);
         else _inbox.Post(item);
     }
+
+    /// <summary>Queues a timer's schedule change from another thread; kept for the next run if the loop is not running.</summary>
+    internal void PostTimerChange(in WorkItem item) => _inbox.PostTimerChange(item);
 
     /// <summary>Queues work at the back of the run queue. Loop thread only.</summary>
     internal void Enqueue(in WorkItem item)

@@ -23,11 +23,20 @@ internal sealed class LoopInbox
     /// <summary>Work posted from other threads, in arrival order.</summary>
     private readonly WorkQueue _pending = new();
 
+    /// <summary>Timer changes made while the loop was not running, applied when the next run starts.</summary>
+    private readonly WorkQueue _parkedTimerChanges = new();
+
     /// <summary>True while the loop thread is blocked (or about to block) in <see cref="Wait"/>.</summary>
     private bool _waiting;
 
     /// <summary>A wake-up without work (clock advanced, main task completed) arrived since the last wait.</summary>
     private bool _woken;
+
+    /// <summary>
+    /// Whether the loop is running and takes work. Between runs the inbox refuses work: what arrives then belongs to a
+    /// run that has ended (a thread-pool continuation of abandoned code), and a later run must not run it.
+    /// </summary>
+    private bool _accepting;
 
     /// <summary>Whether anything is waiting to be drained (by the time the caller acts on it, more may have arrived).</summary>
     public bool IsEmpty
@@ -38,13 +47,35 @@ internal sealed class LoopInbox
         }
     }
 
-    /// <summary>Queues <paramref name="item"/> and wakes the loop if it is idle. Any thread.</summary>
+    /// <summary>Queues <paramref name="item"/> and wakes the loop if it is idle; drops it when the loop is not running. Any thread.</summary>
     public void Post(in WorkItem item)
     {
         lock (_gate)
         {
+            if (!_accepting) return;
             _pending.Enqueue(item);
             if (_waiting) Monitor.Pulse(_gate);
+        }
+    }
+
+    /// <summary>
+    /// Queues a timer's schedule change. Unlike other work it is kept while the loop is not running, and applied when
+    /// the next run starts: a timer made before <c>Run</c> (a <c>CancellationTokenSource</c> on the loop's
+    /// TimeProvider, say) is state, not abandoned work. Any thread.
+    /// </summary>
+    public void PostTimerChange(in WorkItem item)
+    {
+        lock (_gate)
+        {
+            if (_accepting)
+            {
+                _pending.Enqueue(item);
+                if (_waiting) Monitor.Pulse(_gate);
+            }
+            else
+            {
+                _parkedTimerChanges.Enqueue(item);
+            }
         }
     }
 
@@ -97,11 +128,22 @@ internal sealed class LoopInbox
         }
     }
 
-    /// <summary>Drops everything that was posted (the loop abandons it when Run ends or the loop is disposed).</summary>
-    public void Clear()
+    /// <summary>A run starts: take work from other threads, starting with the timer changes made while it was stopped.</summary>
+    public void Open()
     {
         lock (_gate)
         {
+            _accepting = true;
+            _parkedTimerChanges.MoveAllTo(_pending);
+        }
+    }
+
+    /// <summary>The run ended: drop everything that was posted, and refuse work until the next run.</summary>
+    public void Close()
+    {
+        lock (_gate)
+        {
+            _accepting = false;
             _pending.Clear();
             _woken = false;
         }

@@ -3,46 +3,190 @@ using System.Runtime.ExceptionServices;
 namespace Nursery;
 
 /// <summary>
-/// Brings every <c>await</c> continuation of loop code back to the loop thread, and remembers whose code it is.
+/// Brings every <c>await</c> continuation of loop code back to the loop thread, and says where that code stands: which
+/// child it belongs to, which cancel scopes enclose it, and whether it has been cancelled.
 /// </summary>
 /// <remarks>
-/// Each loop has one root context (for <c>main</c> and code that belongs to no child), and every
-/// <see cref="ChildTask"/> (and every <see cref="TaskManager.RunAsync"/> body) gets its own instance whose
-/// <see cref="Owner"/> is that child. Because an <c>await</c> captures the context it started under, a child's
-/// continuations carry their owner with them, and <see cref="EventLoop.Sleep(TimeSpan)"/> can find "the current
-/// child" without an <see cref="AsyncLocal{T}"/> (which would cost an ExecutionContext per child).
+/// <para>
+/// Each place where code runs has its own instance, and it is a node of the cancellation tree (see
+/// <see cref="ICancelNode"/>): the loop's root context (<c>main</c>, timer callbacks: never cancelled), each child
+/// (<see cref="ChildContext"/>), each <see cref="TaskManager.RunAsync(Func{TaskManager, Task})"/> body (a child that is not listed), and each
+/// entered <see cref="CancelScope"/> (<see cref="ScopeContext"/>). Because an <c>await</c> captures the context it
+/// started under, code carries its node with it, and <see cref="EventLoop.Sleep(TimeSpan)"/> finds "the current
+/// node" without an <see cref="AsyncLocal{T}"/> (which would cost an ExecutionContext per child). This is Trio's
+/// <c>CancelStatus</c>: a checkpoint reads one flag here, which the cancel walks keep up to date eagerly.
+/// </para>
+/// <para>
+/// What is kept here is the node's cancel status: the level-triggered flag, the cause, and the sleeps pending at
+/// this node. What the node holds below it (managers created and scopes entered in its code) and its token belong to
+/// its owner, reached through the abstract members. Loop thread only, except <see cref="Post"/> and
+/// <see cref="Send"/>.
+/// </para>
 /// </remarks>
-internal sealed class LoopSynchronizationContext : SynchronizationContext
+internal abstract class LoopSynchronizationContext : SynchronizationContext, ICancelNode
 {
+    /// <summary>Set once this code has been cancelled; never cleared (level-triggered). Loop thread only.</summary>
+    private bool _cancelled;
+
     /// <summary>
-    /// The owning child, or the loop itself for the root context. One field instead of two keeps every child's
-    /// context at the minimum object size; a child finds its loop through its manager.
+    /// Set once the loop's run that this code belongs to has ended: its code never resumes, and work posted to it is
+    /// dropped (a later run of the same loop must not run it).
     /// </summary>
-    private readonly object _ownerOrLoop;
+    private volatile bool _abandoned;
 
-    /// <summary>Creates the root context of <paramref name="loop"/>.</summary>
-    public LoopSynchronizationContext(EventLoop loop) => _ownerOrLoop = loop;
+    /// <summary>Why this code was cancelled (the first cause that reached it). Loop thread only.</summary>
+    private CancelCause? _cause;
 
-    /// <summary>Creates the context of <paramref name="owner"/>'s code.</summary>
-    public LoopSynchronizationContext(ChildTask owner) => _ownerOrLoop = owner;
+    /// <summary>Head of the list of sleeps pending at this node, so cancelling it can wake them. Loop thread only.</summary>
+    private SleepOperation? _sleeps;
 
     /// <summary>The loop this context posts to.</summary>
-    public EventLoop Loop => _ownerOrLoop as EventLoop ?? ((ChildTask)_ownerOrLoop).Manager.Loop;
+    public abstract EventLoop Loop { get; }
 
-    /// <summary>The child (or RunAsync body) whose code runs under this context; null for the root context.</summary>
-    public ChildTask? Owner => _ownerOrLoop as ChildTask;
+    /// <summary>The child whose code this is (the innermost one); null for code that belongs to no child.</summary>
+    public abstract ChildTask? Child { get; }
 
-    /// <summary>The child whose code is running right now on <paramref name="loop"/>'s thread, if any.</summary>
-    public static ChildTask? CurrentOwner(EventLoop loop) =>
-        Current is LoopSynchronizationContext context && context.Loop == loop ? context.Owner : null;
+    /// <summary>The node above this one: a manager, or the code node a scope was entered in; null at the root.</summary>
+    public abstract ICancelNode? Parent { get; }
+
+    /// <summary>A token that fires when this code is cancelled (made on first use where it needs a source).</summary>
+    public abstract CancellationToken Token { get; }
+
+    /// <summary>The token a cancelled checkpoint here reports, without making a source only for that.</summary>
+    public abstract CancellationToken CancelledToken { get; }
+
+    /// <inheritdoc />
+    public abstract int NestedIndex { get; set; }
+
+    /// <summary>Whether this code has been cancelled (level-triggered: it stays cancelled).</summary>
+    public bool IsCancelled => _cancelled;
+
+    /// <summary>Why this code was cancelled; null while it is not.</summary>
+    public CancelCause? Cause => _cause;
+
+    /// <summary>Whether the run this code belongs to has ended under it.</summary>
+    public bool IsAbandoned => _abandoned;
+
+    /// <summary>The pending sleeps at this node, newest first. Loop thread only.</summary>
+    public SleepOperation? PendingSleeps => _sleeps;
+
+    /// <summary>Whether cancellation from outside stops at this node (a shielded scope).</summary>
+    public virtual bool IsShielded => false;
+
+    /// <summary>The nodes nested here, if any were ever added.</summary>
+    public abstract NestedNodes? Nested { get; }
+
+    /// <summary>Whether the code of this node has ended (a child that ended, a scope that was left).</summary>
+    protected abstract bool IsEnded { get; }
+
+    /// <summary>The context of code running on <paramref name="loop"/>'s thread right now, if it is one of its contexts.</summary>
+    public static LoopSynchronizationContext? CurrentOn(EventLoop loop) =>
+        Current is LoopSynchronizationContext context && context.Loop == loop ? context : null;
+
+    /// <summary>The node of the code running on <paramref name="loop"/>'s thread: its context, or the loop's root.</summary>
+    public static LoopSynchronizationContext CurrentOrRoot(EventLoop loop) => CurrentOn(loop) ?? loop.RootContext;
 
     /// <summary>The child whose context is current on this thread (used only on a loop thread).</summary>
-    public static ChildTask? CurrentChild => (Current as LoopSynchronizationContext)?.Owner;
+    public static ChildTask? CurrentChild => (Current as LoopSynchronizationContext)?.Child;
 
-    /// <summary>Queues the callback on the loop, from any thread. Never runs it inline.</summary>
+    /// <summary>
+    /// Remembers an exception that the join of a manager nested here threw into this code: if the code then ends with
+    /// it, it is a failure even when it is an <see cref="OperationCanceledException"/> and this node was cancelled.
+    /// </summary>
+    public virtual void NoteReportedFailure(Exception failure)
+    {
+    }
+
+    /// <summary>Whether <paramref name="ended"/> ended with a failure that a nested manager's join reported here.</summary>
+    public virtual bool Carries(Task ended) => false;
+
+    /// <summary>Records a node nested in this code: a manager created here, a scope entered here, a child starting here.</summary>
+    public abstract void AddNested(ICancelNode node);
+
+    /// <summary>Forgets a nested node (it closed, was left, or moved).</summary>
+    public void RemoveNested(ICancelNode node) => Nested?.Remove(node);
+
+    /// <summary>The exception a cancelled checkpoint at this node throws: it names the cause.</summary>
+    public OperationCanceledException CancellationException() =>
+        new(_cause?.Message ?? "The operation was cancelled.", CancelledToken);
+
+    /// <summary>Throws <see cref="CancellationException"/> if this code has been cancelled (a checkpoint's check).</summary>
+    public void ThrowIfCancelled()
+    {
+        if (_cancelled) throw CancellationException();
+    }
+
+    /// <summary>Registers a sleep so that cancelling this node wakes it.</summary>
+    public void Track(SleepOperation op)
+    {
+        op.Next = _sleeps;
+        if (_sleeps is not null) _sleeps.Previous = op;
+        _sleeps = op;
+    }
+
+    /// <summary>Forgets a sleep that ended. Harmless for a sleep that is not tracked here.</summary>
+    public void Untrack(SleepOperation op)
+    {
+        if (op.Previous is not null) op.Previous.Next = op.Next;
+        else if (_sleeps == op) _sleeps = op.Next;
+        else return;
+        if (op.Next is not null) op.Next.Previous = op.Previous;
+        op.Previous = op.Next = null;
+    }
+
+    /// <summary>Wakes every pending sleep at this node as cancelled (the node was cancelled, or its code ended).</summary>
+    public void CancelSleeps()
+    {
+        while (_sleeps is { } op) op.Cancel(byToken: false);
+    }
+
+    /// <summary>
+    /// Applies a cancellation to this node: marks it, wakes its sleeps, hands its nested nodes to the walk, fires its
+    /// token. See <see cref="ICancelNode.Cancel"/>.
+    /// </summary>
+    public void Cancel(CancelCause cause, bool fromParent, Stack<ICancelNode> below)
+    {
+        if (fromParent && IsShielded) return;
+        if (_cancelled || IsEnded) return;
+        _cancelled = true;
+        _cause = cause;
+        if (!OnCancelled()) return;
+        CancelSleeps();
+        Nested?.PushTo(below);
+        FireToken();
+    }
+
+    /// <inheritdoc />
+    public void Abandon(Stack<ICancelNode> below)
+    {
+        if (_abandoned) return;
+        _abandoned = true;
+        Nested?.PushTo(below);
+        OnAbandoned();
+    }
+
+    /// <summary>Marks the node abandoned without a walk (a root context whose run ended with nothing under it).</summary>
+    protected void MarkAbandoned() => _abandoned = true;
+
+    /// <summary>
+    /// The owner's part of a cancellation, after the flag is set and before the sleeps wake. Returns false when
+    /// nothing more is to be done (a child that had not started has ended at once).
+    /// </summary>
+    protected virtual bool OnCancelled() => true;
+
+    /// <summary>Fires the owner's token source, if it has one, and routes failures of its callbacks to where they are reported.</summary>
+    protected abstract void FireToken();
+
+    /// <summary>The owner's part of abandoning: a child ends Cancelled without running more code.</summary>
+    protected virtual void OnAbandoned()
+    {
+    }
+
+    /// <summary>Queues the callback on the loop, from any thread. Never runs it inline; dropped once this code was abandoned.</summary>
     public override void Post(SendOrPostCallback d, object? state)
     {
         ArgumentNullException.ThrowIfNull(d);
+        if (_abandoned) return; // abandoned code never resumes
         Loop.Post(new WorkItem(d, state, this));
     }
 
@@ -60,7 +204,7 @@ internal sealed class LoopSynchronizationContext : SynchronizationContext
             d(state);
             return;
         }
-        if (!loop.IsRunning)
+        if (!loop.IsRunning || _abandoned)
             throw new InvalidOperationException("SynchronizationContext.Send to an event loop that is not running would wait forever; start the loop first.");
         using var call = new SentCall(d, state);
         loop.Post(new WorkItem(SentCall.Run, call, this));
@@ -68,11 +212,14 @@ internal sealed class LoopSynchronizationContext : SynchronizationContext
         // work: look up now and then, and give up (for good: the call will never run late) once it has stopped.
         while (!call.Done.Wait(SentCall.StopCheckInterval))
         {
-            if (!loop.IsRunning && call.TryAbandon())
+            if ((!loop.IsRunning || _abandoned) && call.TryAbandon())
                 throw new InvalidOperationException("The event loop stopped before it ran the callback passed to SynchronizationContext.Send.");
         }
         call.Failure?.Throw();
     }
+
+    /// <summary>Contexts stand for a place in the tree, so the copy is the context itself.</summary>
+    public override SynchronizationContext CreateCopy() => this;
 
     /// <summary>A callback passed to <see cref="Send"/> from another thread, and its outcome.</summary>
     private sealed class SentCall(SendOrPostCallback callback, object? state) : IDisposable
@@ -105,7 +252,4 @@ internal sealed class LoopSynchronizationContext : SynchronizationContext
             finally { Done.Set(); }
         }
     }
-
-    /// <summary>Contexts are immutable, so the copy is the context itself.</summary>
-    public override SynchronizationContext CreateCopy() => this;
 }

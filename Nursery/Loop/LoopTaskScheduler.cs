@@ -23,7 +23,17 @@ internal sealed class LoopTaskScheduler : TaskScheduler
     public override int MaximumConcurrencyLevel => 1;
 
     /// <inheritdoc />
-    protected override void QueueTask(Task task) => _loop.Post(new WorkItem(_execute, task, _loop.RootContext));
+    protected override void QueueTask(Task task)
+    {
+        // Queued work that never ran would leave the task pending forever: refuse it while the loop is not running.
+        if (!_loop.IsRunning)
+        {
+            throw new InvalidOperationException(
+                "loop.TaskScheduler runs tasks only while its event loop is running (inside EventLoop.Run or on a loop host). " +
+                "Start the work from code running on the loop, or submit it through a loop host.");
+        }
+        _loop.Post(new WorkItem(_execute, task, _loop.RootContext));
+    }
 
     /// <summary>Inline only on the loop thread itself; anywhere else the task must wait its turn on the loop.</summary>
     protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) =>

@@ -1,63 +1,94 @@
 namespace Nursery;
 
 /// <summary>
-/// One pending <see cref="EventLoop.Sleep(TimeSpan, CancellationToken)"/>: the task the caller awaits, its slot in
-/// the timer heap, and its link in the owning child's list of pending checkpoints. A sleep with a cancellation
-/// token is a <see cref="TokenSleepOperation"/>, so sleeps without one do not carry token fields.
+/// One pending <see cref="EventLoop.Sleep(TimeSpan, CancellationToken)"/>: its slot in the timer heap, its link in the
+/// list of sleeps pending at its node (so cancelling the node wakes it), and the continuation of the code awaiting it.
+/// A sleep with a cancellation token is a <see cref="TokenSleepOperation"/>, so sleeps without one carry no token fields.
 /// </summary>
 /// <remarks>
-/// Completion always happens at a safe point of the loop: in the timer phase when the deadline passes, or in a
-/// work item queued by <see cref="Cancel"/>. Cancellation is requested from inside user calls
-/// (<c>cts.Cancel()</c>, <c>ChildTask.Cancel()</c>), and completing the task right there would run the
-/// awaiting code's continuation in the middle of that call.
+/// It completes at a safe point of the loop: in the timer phase when the deadline passes, or when a cancellation reaches
+/// it (inside user calls such as <c>ChildTask.Cancel()</c>). Either way the awaiting continuation goes to the back of
+/// the run queue, under the awaiting code's context; it never runs inline in the middle of those calls. Loop thread
+/// only, except that a continuation registered from another thread is handed to the loop.
 /// </remarks>
-internal class SleepOperation : TaskCompletionSource, ITimerTarget
+internal class SleepOperation : ITimerTarget
 {
-    /// <summary>
-    /// Completes a cancelled sleep on its own turn of the loop. It runs under the sleeping code's context, so the
-    /// awaiting continuation runs inline right there: one trip through the queue, not two.
-    /// </summary>
-    private static readonly SendOrPostCallback s_completeCancelled = static state =>
+    /// <summary>Runs a continuation from the run queue (its state is the continuation).</summary>
+    internal static readonly SendOrPostCallback RunContinuation = static state => ((Action)state!)();
+
+    /// <summary>Registers a continuation that arrived from another thread, on the loop thread.</summary>
+    private static readonly SendOrPostCallback s_registerOnLoop = static state =>
+    {
+        var (op, continuation) = ((SleepOperation, Action))state!;
+        op.OnCompleted(continuation);
+    };
+
+    /// <summary>Completes the task of a cancelled sleep on its own turn.</summary>
+    private static readonly SendOrPostCallback s_cancelTask = static state =>
     {
         var op = (SleepOperation)state!;
-        op.TrySetCanceled(op.CancelledBy);
+        op._task!.TrySetCanceled(op._exception ??= op.CreateException());
     };
 
     /// <summary>The loop whose heap holds this sleep.</summary>
     protected readonly EventLoop Loop;
 
-    /// <summary>Set once <see cref="Cancel"/> has run, so the sleep is cancelled only once. Loop thread only.</summary>
-    private bool _cancelling;
+    /// <summary>Pending, then Slept, Cancelled or CancelledByToken.</summary>
+    private SleepState _state;
 
-    /// <summary>Whether the caller's token (rather than the owning child) cancelled it.</summary>
-    private bool _cancelledByToken;
+    /// <summary>The awaiting code's continuation while pending; null until it awaits.</summary>
+    private Action? _continuation;
 
-    public SleepOperation(EventLoop loop, ChildTask? owner)
+    /// <summary>The context the continuation resumes under (the awaiting code's).</summary>
+    private LoopSynchronizationContext? _resumeIn;
+
+    /// <summary>The task handed out by <see cref="AsTask"/>, if anyone asked for one.</summary>
+    private CheckpointTaskSource? _task;
+
+    /// <summary>The exception of a cancelled sleep, made on first use and then given to every await.</summary>
+    private OperationCanceledException? _exception;
+
+    public SleepOperation(EventLoop loop, LoopSynchronizationContext node)
     {
         Loop = loop;
-        Owner = owner;
+        Node = node;
+    }
+
+    private enum SleepState : byte
+    {
+        Pending,
+        Slept,
+        Cancelled,
+        CancelledByToken,
     }
 
     /// <summary>Position in the loop's timer heap (-1 when not in it). Loop thread only.</summary>
     public int TimerIndex { get; set; } = -1;
 
-    /// <summary>The child whose checkpoint this is; null for code that belongs to no child.</summary>
-    public ChildTask? Owner { get; }
+    /// <summary>The code that sleeps: the node whose cancellation wakes it.</summary>
+    public LoopSynchronizationContext Node { get; }
 
-    /// <summary>Neighbours in <see cref="Owner"/>'s list of pending checkpoints. Loop thread only.</summary>
+    /// <summary>Neighbours in <see cref="Node"/>'s list of pending sleeps. Loop thread only.</summary>
     public SleepOperation? Previous, Next;
 
-    /// <summary>The token the cancelled task reports.</summary>
-    private CancellationToken CancelledBy => _cancelledByToken ? CallerToken : Owner?.CancelledToken ?? default;
+    /// <summary>Whether the sleep has ended.</summary>
+    public bool IsCompleted => _state != SleepState.Pending;
+
+    /// <summary>Whether the sleep ended at its deadline (not cancelled).</summary>
+    public bool HasSlept => _state == SleepState.Slept;
 
     /// <summary>The caller's token, for a <see cref="TokenSleepOperation"/>.</summary>
     protected virtual CancellationToken CallerToken => default;
 
-    /// <summary>Arms the sleep: into the heap, onto the owner's list.</summary>
+    /// <summary>A sleep whose caller's token was cancelled before it began: it completes at once, cancelled.</summary>
+    public static SleepOperation CancelledBy(EventLoop loop, LoopSynchronizationContext node, CancellationToken token) =>
+        new TokenSleepOperation(loop, node, token) { _state = SleepState.CancelledByToken };
+
+    /// <summary>Arms the sleep: into the heap, onto the node's list.</summary>
     public virtual void Start(TimeSpan deadline)
     {
         Loop.Timers.Add(this, deadline);
-        Owner?.TrackCheckpoint(this);
+        Node.Track(this);
         Loop.Trace?.SleepStarted(this, deadline);
     }
 
@@ -66,28 +97,103 @@ internal class SleepOperation : TaskCompletionSource, ITimerTarget
     {
         Detach();
         Loop.Trace?.SleepEnded(this, cancelled: false);
-        TrySetResult();
+        Complete(SleepState.Slept);
     }
 
     /// <summary>
-    /// Cancels the sleep from the loop thread: out of the heap at once (so a virtual clock does not jump to a
-    /// timer nobody waits for), completed as cancelled on a later turn.
+    /// Cancels the sleep from the loop thread: out of the heap at once (so a virtual clock does not jump to a timer nobody
+    /// waits for), and the awaiting code resumes on a later turn with an <see cref="OperationCanceledException"/>.
     /// </summary>
-    /// <param name="byToken">The caller's token fired (rather than the owning child being cancelled or ending).</param>
+    /// <param name="byToken">The caller's token fired (rather than the node being cancelled or its code ending).</param>
     public void Cancel(bool byToken)
     {
-        if (_cancelling || Task.IsCompleted) return;
-        _cancelling = true;
-        _cancelledByToken = byToken;
+        if (_state != SleepState.Pending) return;
         Detach();
         Loop.Trace?.SleepEnded(this, cancelled: true);
-        Loop.Enqueue(new WorkItem(s_completeCancelled, this, Owner?.Context ?? Loop.RootContext));
+        Complete(byToken ? SleepState.CancelledByToken : SleepState.Cancelled);
     }
 
-    /// <summary>Takes the sleep out of the heap and off its owner's list.</summary>
+    /// <summary>Registers the awaiting code's continuation.</summary>
+    public void OnCompleted(Action continuation)
+    {
+        if (EventLoop.Current != Loop)
+        {
+            Loop.Post(new WorkItem(s_registerOnLoop, (this, continuation), Loop.RootContext));
+            return;
+        }
+        if (_continuation is not null)
+        {
+            throw new InvalidOperationException(
+                "This sleep is already being awaited: a checkpoint can be awaited by one piece of code at a time. " +
+                "Convert it to a Task (AsTask) to wait for it in several places.");
+        }
+        var resumeIn = SynchronizationContext.Current as LoopSynchronizationContext;
+        _resumeIn = resumeIn is not null && resumeIn.Loop == Loop ? resumeIn : Node;
+        if (_state == SleepState.Pending) _continuation = continuation;
+        else Loop.Enqueue(new WorkItem(RunContinuation, continuation, _resumeIn));
+    }
+
+    /// <summary>
+    /// The sleep as a task. A sleep that ends at its deadline completes it in the timer phase, where no context is
+    /// current (a <c>ConfigureAwait(false)</c> continuation then runs right there, on the loop thread, at that loop time);
+    /// a cancelled one completes it on a later turn, like its awaiters.
+    /// </summary>
+#pragma warning disable VSTHRD200 // Named after Checkpoint.AsTask (ValueTask.AsTask's name).
+    public Task AsTask()
+#pragma warning restore VSTHRD200
+    {
+        switch (_state)
+        {
+            case SleepState.Slept:
+                return Task.CompletedTask;
+            case SleepState.Pending:
+                return (_task ??= new CheckpointTaskSource()).Task;
+            default:
+                return TaskOutcomes.Canceled(_exception ??= CreateException());
+        }
+    }
+
+    /// <summary>Ends the await: returns after a full sleep, throws when cancelled.</summary>
+    public void GetResult()
+    {
+        switch (_state)
+        {
+            case SleepState.Slept:
+                return;
+            case SleepState.Pending:
+                throw new InvalidOperationException(
+                    "This sleep has not ended: waiting for it with GetAwaiter().GetResult() or .Wait() would block the loop " +
+                    "thread that has to end it (a deadlock). Await it instead.");
+            default:
+                throw _exception ??= CreateException();
+        }
+    }
+
+    /// <summary>Takes the sleep out of the heap and off its node's list.</summary>
     protected virtual void Detach()
     {
         Loop.Timers.Remove(this);
-        Owner?.UntrackCheckpoint(this);
+        Node.Untrack(this);
+    }
+
+    private void Complete(SleepState state)
+    {
+        _state = state;
+        if (_task is { } task)
+        {
+            if (state == SleepState.Slept) task.TrySetResult();
+            else Loop.Enqueue(new WorkItem(s_cancelTask, this, Node)); // not inline in the middle of a Cancel() call
+        }
+        if (_continuation is not { } continuation) return;
+        _continuation = null;
+        Loop.Enqueue(new WorkItem(RunContinuation, continuation, _resumeIn!));
+    }
+
+    private OperationCanceledException CreateException()
+    {
+        if (_state == SleepState.CancelledByToken) return new OperationCanceledException(CallerToken);
+        if (Node.IsCancelled) return Node.CancellationException();
+        // The node was not cancelled: the code that started the sleep ended and left it behind (a WhenAny loser).
+        return new OperationCanceledException("The sleep was cancelled because the code that started it has ended.", Node.CancelledToken);
     }
 }

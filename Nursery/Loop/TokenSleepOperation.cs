@@ -20,8 +20,8 @@ internal sealed class TokenSleepOperation : SleepOperation
     /// <summary>Registration on <see cref="_token"/>, removed once the sleep ends. Loop thread only.</summary>
     private CancellationTokenRegistration _registration;
 
-    public TokenSleepOperation(EventLoop loop, ChildTask? owner, CancellationToken token)
-        : base(loop, owner) => _token = token;
+    public TokenSleepOperation(EventLoop loop, LoopSynchronizationContext node, CancellationToken token)
+        : base(loop, node) => _token = token;
 
     /// <inheritdoc />
     protected override CancellationToken CallerToken => _token;

@@ -47,7 +47,7 @@ public sealed class ChildTask<T> : ChildTask
 #pragma warning restore VSTHRD002
 
     /// <inheritdoc />
-    private protected override object CreateCompletionSource() => new TaskCompletionSource<T>();
+    private protected override object CreateCompletionSource() => new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <inheritdoc />
 #pragma warning disable VSTHRD200 // Returns an existing task; it is not an asynchronous operation itself.

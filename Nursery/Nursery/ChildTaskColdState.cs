@@ -12,8 +12,17 @@ internal sealed class ChildTaskColdState
     /// <summary>Backs the body's token; only children whose body takes a token have one. Loop thread only.</summary>
     public CancellationTokenSource? Cancellation;
 
-    /// <summary>Open managers created inside the child's code. Loop thread only.</summary>
-    public List<TaskManager>? NestedManagers;
+    /// <summary>Managers created and scopes entered in the child's code, and children starting under it. Loop thread only.</summary>
+    public NestedNodes? Nested;
+
+    /// <summary>The child's slot in the nested nodes of the code it is starting under (<see cref="TaskManager.StartAsync"/>).</summary>
+    public int NestedIndex = -1;
+
+    /// <summary>While the child is starting: the code that called StartAsync, whose cancellation it runs under.</summary>
+    public LoopSynchronizationContext? StartingUnder;
+
+    /// <summary>While the child is starting: the StartAsync waiting for it.</summary>
+    public IStartOperation? Start;
 
     /// <summary>The TaskCompletionSource behind <see cref="ChildTask.Completion"/>. Installed with a CAS from any thread.</summary>
     public object? Completion;

@@ -10,8 +10,8 @@ public sealed partial class TaskManager
     /// <summary>A number that identifies this manager among the managers of its loop (shown in dumps and traces).</summary>
     internal int Id { get; private set; }
 
-    /// <summary>The child (or RunAsync body) this manager is nested in; null at the top of the loop.</summary>
-    internal ChildTask? Owner => _owner;
+    /// <summary>The child whose code created this manager (a RunAsync body counts); null at the top of the loop.</summary>
+    internal ChildTask? Owner => _parent.Child;
 
     /// <summary>The state a RunAsync body runs under, if this manager runs one.</summary>
     internal ChildTask? BodyScope => _bodyScope;
@@ -36,15 +36,13 @@ public sealed partial class TaskManager
     private void OnOpened()
     {
         Id = _loop.NextManagerId();
-        if (_owner is null) _loop.AddRootManager(this);
-        _loop.Trace?.ManagerOpened(this, _owner);
+        _loop.Trace?.ManagerOpened(this, Owner);
         if (NurseryTelemetry.ActivitySource.HasListeners()) StartActivity();
     }
 
     /// <summary>Diagnostics when the manager closes.</summary>
     private void OnClosed()
     {
-        if (_owner is null) _loop.RemoveRootManager(this);
         _loop.Trace?.ManagerClosed(this);
         if (_activity is { } activity)
         {
@@ -61,7 +59,7 @@ public sealed partial class TaskManager
         // and Activity.Current is put back at once: the scope's end (DisposeAsync) runs in an async continuation
         // that could not restore it in the caller's flow.
         var previous = Activity.Current;
-        var parent = _owner?.Manager.Activity?.Context ?? previous?.Context ?? default;
+        var parent = Owner?.Manager.Activity?.Context ?? previous?.Context ?? default;
         _activity = NurseryTelemetry.ActivitySource.StartActivity("Nursery.TaskManager", ActivityKind.Internal, parent);
         _activity?.SetTag("nursery.manager.id", Id);
         Activity.Current = previous;

@@ -157,10 +157,10 @@ public sealed partial class TaskManager
         _live++;
         _loop.Trace?.Spawned(child, delay is { } wait ? _loop.DeadlineAfter(wait) : null);
         NurseryTelemetry.RecordSpawn(_loop);
-        if (IsCancellationRequested)
+        if (_cancelCause is { } cause)
         {
             // Spawned into a cancelled manager: it is cancelled before it starts, so it ends at once and never runs its body.
-            child.RequestCancel();
+            CancelTree.CancelFromParent(child.Context, cause);
         }
         else if (delay is { } d)
         {
@@ -179,7 +179,7 @@ public sealed partial class TaskManager
     /// </summary>
     private void SweepEndedChildren()
     {
-        // Never while cancelling: CancelCore walks the list by index, and children spawned now start cancelled anyway.
+        // Never while cancelled: a cancel walk may still be going through the list, and children spawned now start cancelled anyway.
         if (IsCancellationRequested) return;
         _children.RemoveAll(static child => child.IsEnded);
         _sweepAt = Math.Max(64, _children.Count * 2);

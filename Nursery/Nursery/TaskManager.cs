@@ -9,16 +9,20 @@ namespace Nursery;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Managers form a tree with the children that run them: a manager created inside a child's code (or a
-/// <see cref="RunAsync"/> body, or work submitted to a loop host) is nested under that child, so cancelling
-/// the child cancels the manager and everything under it. Cancellation flows down this tree eagerly; failures
-/// flow up one level at a time, as the exception a nested manager's join throws into the child that owns it.
+/// Managers form a tree with the code that runs them: a manager created inside a child's code (or a
+/// <see cref="RunAsync(Func{TaskManager, Task})"/> body, a <see cref="Nursery.CancelScope"/> body, or work submitted to
+/// a loop host) is nested under that code, so cancelling it cancels the manager and everything under it. Cancellation
+/// flows down this tree eagerly; failures flow up one level at a time, as the exception a nested manager's join throws
+/// into the code that owns it. Each manager has a scope of its own, <see cref="CancelScope"/>, that covers its children.
 /// </para>
 /// <para>
 /// Outcomes are kept as values (on each <see cref="ChildTask"/>) and turned into exceptions only at the edge:
-/// <see cref="DisposeAsync"/> and <see cref="RunAsync"/>.
+/// <see cref="DisposeAsync"/> and <see cref="RunAsync(Func{TaskManager, Task})"/>.
 /// </para>
-/// <para>A manager is affine to its loop's thread; from another thread, go through a loop host.</para>
+/// <para>
+/// A manager is affine to its loop's thread; from another thread, go through a loop host. <see cref="Cancel"/> is the
+/// exception: it may be called from any thread.
+/// </para>
 /// </remarks>
 [DebuggerDisplay("TaskManager: {_children.Count} children, {_live} live, {_state}")]
 public sealed partial class TaskManager : IAsyncDisposable
@@ -39,23 +43,14 @@ public sealed partial class TaskManager : IAsyncDisposable
     /// <summary>The loop this manager (and each of its children) runs on.</summary>
     private readonly EventLoop _loop;
 
-    /// <summary>The child (or RunAsync body) this manager is nested in; null at the top of the loop.</summary>
-    private readonly ChildTask? _owner;
+    /// <summary>The code this manager was created in (the loop's root context at the top of the loop; the root too once orphaned there).</summary>
+    private LoopSynchronizationContext _parent;
 
     /// <summary>Every child in spawn order. Loop thread only.</summary>
     private readonly SegmentedList<ChildTask> _children = new();
 
-    /// <summary>Children that have not ended yet. Loop thread only.</summary>
+    /// <summary>Children (and starting children, and adopted managers) that have not ended yet. Loop thread only.</summary>
     private int _live;
-
-    /// <summary>Failures in the order they happened (child failures and exceptions from cancellation callbacks). Loop thread only.</summary>
-    private List<Exception>? _failures;
-
-    /// <summary>1 once the manager has been cancelled. Interlocked, because <see cref="Token"/> may be created off the loop.</summary>
-    private int _cancelRequested;
-
-    /// <summary>Backs <see cref="Token"/>; created on first use.</summary>
-    private CancellationTokenSource? _tokenSource;
 
     /// <summary>Lifecycle state. Loop thread only.</summary>
     private State _state;
@@ -69,7 +64,7 @@ public sealed partial class TaskManager : IAsyncDisposable
     /// <summary>How many children have completed. <see cref="Values"/> is rebuilt when this differs from its count. Loop thread only.</summary>
     private int _completed;
 
-    /// <summary>The state a <see cref="RunAsync"/> body runs under (it is cancelled with the manager); null otherwise.</summary>
+    /// <summary>The state a <see cref="RunAsync(Func{TaskManager, Task})"/> body runs under (it is cancelled with the manager); null otherwise.</summary>
     private ChildTask? _bodyScope;
 
     /// <summary>With <see cref="ForgetsEndedChildren"/>: the list length at which ended children are next swept out. Loop thread only.</summary>
@@ -82,22 +77,35 @@ public sealed partial class TaskManager : IAsyncDisposable
     {
     }
 
-    /// <summary>Creates a manager on <paramref name="loop"/>, nested under the child whose code is running now (if any).</summary>
+    /// <summary>Creates a manager on <paramref name="loop"/>, nested under the code running now (a child, a scope, a body).</summary>
     /// <param name="loop">The loop; it must be running on the calling thread.</param>
     /// <exception cref="ArgumentNullException"><paramref name="loop"/> is null.</exception>
     /// <exception cref="InvalidOperationException"><paramref name="loop"/> is not running on the calling thread.</exception>
     public TaskManager(EventLoop loop)
+        : this(loop, CancellationToken.None)
+    {
+    }
+
+    /// <summary>
+    /// Creates a manager on <paramref name="loop"/> that is cancelled when <paramref name="cancellationToken"/> fires (from
+    /// any thread), exactly as by <see cref="Cancel"/>, for as long as the manager is open. If the token fires before the
+    /// join completes, the join throws <see cref="OperationCanceledException"/> carrying it (unless a child failed: then
+    /// the failure, as usual). The manager owns the registration and releases it after the join.
+    /// </summary>
+    /// <param name="loop">The loop; it must be running on the calling thread.</param>
+    /// <param name="cancellationToken">A token from outside the loop, such as a host's <c>stoppingToken</c> or <c>HttpContext.RequestAborted</c>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="loop"/> is null.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="loop"/> is not running on the calling thread.</exception>
+    public TaskManager(EventLoop loop, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(loop);
         if (EventLoop.Current != loop) throw ThrowHelper.ManagerNeedsLoopThread();
         _loop = loop;
-        _owner = LoopSynchronizationContext.CurrentOwner(loop);
-        if (_owner is not null)
-        {
-            _owner.AddNestedManager(this);
-            if (_owner.IsCancellationRequested) _cancelRequested = 1; // created inside a cancelled child
-        }
+        _parent = LoopSynchronizationContext.CurrentOrRoot(loop);
+        _parent.AddNested(this);
         OnOpened();
+        if (_parent.IsCancelled) CancelTree.CancelFromParent(this, _parent.Cause!); // created inside cancelled code
+        if (cancellationToken.CanBeCanceled) WatchOutsideToken(cancellationToken);
     }
 
     /// <summary>
@@ -125,7 +133,7 @@ public sealed partial class TaskManager : IAsyncDisposable
         }
     }
 
-    /// <summary>Every child, in spawn order (a live read-only view).</summary>
+    /// <summary>Every child, in spawn order (a live read-only view). A child started with StartAsync is listed once it has called Started.</summary>
     /// <exception cref="InvalidOperationException">Read from another thread while the loop is running.</exception>
     public IReadOnlyList<ChildTask> Children
     {
@@ -135,26 +143,6 @@ public sealed partial class TaskManager : IAsyncDisposable
             return _children;
         }
     }
-
-    /// <summary>A token that fires when this manager is cancelled (by <see cref="Cancel"/>, a failing child, or an enclosing scope). Any thread.</summary>
-    public CancellationToken Token
-    {
-        get
-        {
-            var source = Volatile.Read(ref _tokenSource);
-            if (source is null)
-            {
-                var created = new CancellationTokenSource();
-                source = Interlocked.CompareExchange(ref _tokenSource, created, null) ?? created;
-                // A cancellation that raced with the creation must still reach the new source.
-                if (Volatile.Read(ref _cancelRequested) == 1 && !source.IsCancellationRequested) source.Cancel();
-            }
-            return source.Token;
-        }
-    }
-
-    /// <summary>Whether this manager has been cancelled. Any thread.</summary>
-    public bool IsCancellationRequested => Volatile.Read(ref _cancelRequested) == 1;
 
     /// <summary>The loop this manager runs on.</summary>
     internal EventLoop Loop => _loop;
@@ -166,57 +154,26 @@ public sealed partial class TaskManager : IAsyncDisposable
     /// </summary>
     internal bool ForgetsEndedChildren { get; init; }
 
-    /// <summary>
-    /// Cancels every child, running or not yet started; children spawned later start cancelled. With no failure,
-    /// the children end <see cref="ChildTaskStatus.Cancelled"/> and <see cref="DisposeAsync"/> returns normally.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">Called from a thread other than the loop's.</exception>
-    public void Cancel()
-    {
-        ThrowIfNotOnLoop();
-        CancelCore();
-    }
-
-    /// <summary>Cancels the manager and pushes the cancellation down to every child and nested manager. Idempotent.</summary>
-    internal void CancelCore()
-    {
-        if (Interlocked.Exchange(ref _cancelRequested, 1) == 1) return;
-        // Index loop: cancellation callbacks may spawn (the new children start cancelled).
-        for (var i = 0; i < _children.Count; i++) _children[i].RequestCancel();
-        _bodyScope?.RequestCancel();
-        if (Volatile.Read(ref _tokenSource) is { } source) CancelSource(source);
-    }
-
-    /// <summary>
-    /// Cancels <paramref name="source"/>. Exceptions thrown by its registered callbacks are failures of this
-    /// manager (reported by its join), never swallowed; once the manager has joined there is no join left to
-    /// report them, so they go to the caller of Cancel, as with <see cref="CancellationTokenSource.Cancel()"/> itself.
-    /// </summary>
-    internal void CancelSource(CancellationTokenSource source)
-    {
-        try
-        {
-            source.Cancel();
-        }
-        catch (AggregateException e) when (_state != State.Closed)
-        {
-            foreach (var inner in e.InnerExceptions) RecordFailure(inner);
-        }
-    }
+    /// <summary>How the manager is named in messages: "TaskManager #3".</summary>
+    internal string Subject => $"TaskManager #{Id}";
 
     /// <summary>Bookkeeping when a child reaches its final status. Loop thread only.</summary>
     internal void OnChildEnded(ChildTask child)
     {
         Debug.Assert(_live > 0, "Only a live child can end.");
         _live--;
-        switch (child.Status)
+        // A child that ends while still starting was never this manager's: its outcome belongs to its StartAsync.
+        if (child.StartingUnder is null)
         {
-            case ChildTaskStatus.Completed:
-                if (!ForgetsEndedChildren) _completed++;
-                break;
-            case ChildTaskStatus.Faulted:
-                RecordFailure(child.Exception!);
-                break;
+            switch (child.Status)
+            {
+                case ChildTaskStatus.Completed:
+                    if (!ForgetsEndedChildren) _completed++;
+                    break;
+                case ChildTaskStatus.Faulted:
+                    RecordFailure(child.Exception!, child, IsPrimary(child));
+                    break;
+            }
         }
         SignalIfAllEnded();
     }
@@ -225,14 +182,6 @@ public sealed partial class TaskManager : IAsyncDisposable
     internal void ThrowIfNotOnLoop()
     {
         if (EventLoop.Current != _loop) throw ThrowHelper.ManagerOffLoop();
-    }
-
-    private void RecordFailure(Exception failure)
-    {
-        // The same exception object can end two children (one awaits the other's Completion and rethrows it):
-        // that is one failure, reported once.
-        if (_failures?.Any(known => ReferenceEquals(known, failure)) != true) (_failures ??= []).Add(failure);
-        CancelCore();
     }
 
     /// <summary>Reads are fine on the loop thread, and from anywhere once the loop has stopped.</summary>

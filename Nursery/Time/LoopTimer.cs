@@ -5,10 +5,17 @@ namespace Nursery;
 /// whose callback runs on the loop thread.
 /// </summary>
 /// <remarks>
+/// <para>
 /// <see cref="Change"/> and <see cref="Dispose"/> may be called from any thread (a
 /// <see cref="CancellationTokenSource"/> disposes its timer wherever it is disposed). The wanted schedule is
 /// recorded under <see cref="_gate"/>; the heap itself is touched only on the loop thread, directly when the
 /// caller is on it, otherwise by a work item posted to the loop's inbox.
+/// </para>
+/// <para>
+/// The recorded schedule is the truth and the heap entry only a reminder: a change from another thread can be
+/// recorded while the entry for the old deadline is still in the heap (its work item not run yet), and the clock can
+/// reach that old deadline first. A stale entry that fires is re-armed on the recorded schedule instead of firing.
+/// </para>
 /// </remarks>
 internal sealed class LoopTimer : ITimer, ITimerTarget
 {
@@ -39,6 +46,9 @@ internal sealed class LoopTimer : ITimer, ITimerTarget
 
     /// <summary>Once disposed, the timer never fires again.</summary>
     private bool _disposed;
+
+    /// <summary>The deadline of this timer's entry in the loop's heap; null when it has none. Loop thread only.</summary>
+    private TimeSpan? _armed;
 
     public LoopTimer(EventLoop loop, TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
@@ -95,13 +105,25 @@ internal sealed class LoopTimer : ITimer, ITimerTarget
 
     void ITimerTarget.OnTimer()
     {
+        var fired = _armed;
+        _armed = null; // the heap has just let go of the entry
         lock (_gate)
         {
-            if (_disposed || _deadline is not { } fired) return;
-            // Periodic timers advance from the deadline they were due at, not from "now", so they do not drift.
-            _deadline = _period > TimeSpan.Zero && _period != Timeout.InfiniteTimeSpan ? Saturate(fired, _period) : null;
+            if (_disposed) return;
+            if (_deadline != fired)
+            {
+                // Changed from another thread after this entry was armed, and the change has not been applied yet:
+                // the entry is stale. Arm the recorded schedule now; the posted apply will find nothing left to do.
+                fired = null;
+            }
+            else if (fired is { } due)
+            {
+                // Periodic timers advance from the deadline they were due at, not from "now", so they do not drift.
+                _deadline = _period > TimeSpan.Zero && _period != Timeout.InfiniteTimeSpan ? _loop.Clock.DeadlineAfter(due, _period) : null;
+            }
         }
         Apply();
+        if (fired is null) return;
         // The callback is user code: it runs in the run phase under the loop's root context (so async work it
         // starts stays on the loop), not inside the timer phase, which runs without a context.
         _loop.Enqueue(new WorkItem(s_fire, this, _loop.RootContext));
@@ -120,7 +142,7 @@ internal sealed class LoopTimer : ITimer, ITimerTarget
     private void ApplyOnLoop()
     {
         if (EventLoop.Current == _loop) Apply();
-        else _loop.Post(new WorkItem(s_apply, this, _loop.RootContext));
+        else _loop.PostTimerChange(new WorkItem(s_apply, this, _loop.RootContext));
     }
 
     /// <summary>Brings the heap in line with the recorded schedule. Loop thread only.</summary>
@@ -129,8 +151,7 @@ internal sealed class LoopTimer : ITimer, ITimerTarget
         TimeSpan? deadline;
         lock (_gate) deadline = _deadline;
         _loop.Timers.Remove(this);
+        _armed = deadline;
         if (deadline is { } d) _loop.Timers.Add(this, d);
     }
-
-    private static TimeSpan Saturate(TimeSpan at, TimeSpan plus) => plus > TimeSpan.MaxValue - at ? TimeSpan.MaxValue : at + plus;
 }

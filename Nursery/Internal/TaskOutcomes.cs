@@ -1,7 +1,7 @@
 namespace Nursery;
 
 /// <summary>How failures are taken out of tasks and put back into the caller's hands.</summary>
-internal static class Failures
+internal static class TaskOutcomes
 {
     /// <summary>
     /// The exception a failed or canceled task ended with, as the original object: the single inner exception,
@@ -53,5 +53,24 @@ internal static class Failures
             if (!carried) all.Add(child);
         }
         return all;
+    }
+
+    /// <summary>
+    /// A cancelled task that keeps <paramref name="cancellation"/> (its message names the cause), which
+    /// <see cref="Task.FromCanceled(CancellationToken)"/> cannot do: an async method that throws an
+    /// <see cref="OperationCanceledException"/> ends cancelled with that very exception.
+    /// </summary>
+#pragma warning disable CS1998, VSTHRD200 // Deliberately synchronous: the async builder is what turns the exception into a cancelled task.
+    public static async Task Canceled(OperationCanceledException cancellation) => throw cancellation;
+#pragma warning restore CS1998, VSTHRD200
+
+    /// <summary>
+    /// Reads the failure of <paramref name="task"/> once it ends, so a task nobody will await any more (the body of an
+    /// abandoned child) is never reported as an unobserved task exception.
+    /// </summary>
+    public static void ObserveWhenDone(Task task)
+    {
+        if (task.IsCompleted) _ = task.Exception;
+        else _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 }
