@@ -55,7 +55,11 @@ public sealed class BlockingWaitTests
         await VerifyLoop.AnalyzerAsync("""
             static class C
             {
-                static void Pause() => {|NURSERY003:EventLoop.Sleep(TimeSpan.FromSeconds(1)).Wait()|};
+                static void Pause()
+                {
+                    {|NURSERY003:EventLoop.Sleep(TimeSpan.FromSeconds(1)).GetAwaiter().GetResult()|};
+                    {|NURSERY003:EventLoop.Yield().AsTask().Wait()|};
+                }
             }
             """);
     }

@@ -15,11 +15,12 @@ public sealed class ConfigureAwaitFalseTests
                 static void M(TaskManager tm) => tm.Spawn(async ct =>
                 {
                     await Task.Delay(1000, ct).{|#0:ConfigureAwait(false)|};
-                    await EventLoop.Sleep(TimeSpan.FromSeconds(1), ct);
+                    await EventLoop.Sleep(TimeSpan.FromSeconds(1), ct).{|#1:ConfigureAwait(false)|};
                 });
             }
             """,
-            VerifyLoop.Diagnostic("NURSERY002").WithLocation(0));
+            VerifyLoop.Diagnostic("NURSERY002").WithLocation(0),
+            VerifyLoop.Diagnostic("NURSERY002").WithLocation(1));
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace Nursery.Analyzers;
 
 /// <summary>
 /// NURSERY003: <c>task.Result</c>, <c>task.Wait()</c>, <c>Task.WaitAll/WaitAny</c> and
-/// <c>task.GetAwaiter().GetResult()</c>. Not reported where the task has certainly completed: after the same task
+/// <c>task.GetAwaiter().GetResult()</c> (a Checkpoint's too: <c>EventLoop.Sleep(d).GetAwaiter().GetResult()</c>). Not reported where the task has certainly completed: after the same task
 /// expression was awaited (alone or inside Task.WhenAll/WhenAny) or had its IsCompleted-style state read earlier in
 /// the same function, and on the antecedent inside a ContinueWith continuation. <c>ChildTask&lt;T&gt;.Result</c>
 /// never blocks (it throws unless the child completed) and is not a Task, so it is never reported.
@@ -37,9 +37,9 @@ internal static class BlockingWaitCheck
                 _ => null,
             };
         }
+        // The awaiter of a task, a configured task or a Checkpoint (EventLoop.Sleep/Yield), got with GetAwaiter().
         if (method.Name == "GetResult"
             && method.ContainingType.Name.EndsWith("Awaiter", System.StringComparison.Ordinal)
-            && method.ContainingType.ContainingNamespace?.ToDisplayString() == "System.Runtime.CompilerServices"
             && invocation.Instance?.WalkDownConversions() is IInvocationOperation { TargetMethod.Name: "GetAwaiter" } getAwaiter
             && (symbols.IsTaskLike(getAwaiter.TargetMethod.ContainingType) || IsConfiguredAwaitable(getAwaiter.TargetMethod.ContainingType)))
         {

@@ -7,7 +7,8 @@ namespace Nursery.Analyzers;
 
 /// <summary>
 /// NURSERY002: <c>ConfigureAwait(false)</c> (or <c>ConfigureAwait(ConfigureAwaitOptions)</c> without
-/// ContinueOnCapturedContext) on a task, a value task, an async disposable or an async enumerable. The location is
+/// ContinueOnCapturedContext) on a task, a value task, a Checkpoint (EventLoop.Sleep/Yield), an async disposable or
+/// an async enumerable. The location is
 /// the <c>ConfigureAwait(...)</c> call itself, which the code fix removes.
 /// </summary>
 internal static class ConfigureAwaitCheck

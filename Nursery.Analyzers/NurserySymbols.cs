@@ -31,6 +31,7 @@ internal sealed class NurserySymbols
         TaskCanceledException = compilation.GetTypeByMetadataName("System.Threading.Tasks.TaskCanceledException");
         ExceptionDispatchInfo = compilation.GetTypeByMetadataName("System.Runtime.ExceptionServices.ExceptionDispatchInfo");
         ConfigureAwaitOptions = compilation.GetTypeByMetadataName("System.Threading.Tasks.ConfigureAwaitOptions");
+        Checkpoint = compilation.GetTypeByMetadataName("Nursery.Checkpoint");
     }
 
     public Compilation Compilation { get; }
@@ -54,6 +55,9 @@ internal sealed class NurserySymbols
     public INamedTypeSymbol? ExceptionDispatchInfo { get; }
     public INamedTypeSymbol? ConfigureAwaitOptions { get; }
 
+    /// <summary>What EventLoop.Sleep/Yield return in Nursery versions that have it (an awaitable struct); else null.</summary>
+    public INamedTypeSymbol? Checkpoint { get; }
+
     /// <summary>The symbols of a compilation that references Nursery; null when it does not (nothing to analyze).</summary>
     public static NurserySymbols? TryCreate(Compilation compilation)
     {
@@ -70,11 +74,12 @@ internal sealed class NurserySymbols
     public bool IsCheckpoint(IMethodSymbol method) =>
         IsEventLoop(method.ContainingType) && method.IsStatic && method.Name is "Sleep" or "Yield";
 
-    /// <summary>Task, Task&lt;T&gt;, ValueTask or ValueTask&lt;T&gt;: what a loop body returns.</summary>
+    /// <summary>Task, Task&lt;T&gt;, ValueTask, ValueTask&lt;T&gt; or Nursery's Checkpoint: what loop code awaits and returns.</summary>
     public bool IsTaskLike(ITypeSymbol? type)
     {
         var definition = type?.OriginalDefinition;
-        return Is(definition, Task) || Is(definition, TaskOfT) || Is(definition, ValueTask) || Is(definition, ValueTaskOfT);
+        return Is(definition, Task) || Is(definition, TaskOfT) || Is(definition, ValueTask) || Is(definition, ValueTaskOfT)
+            || Is(definition, Checkpoint);
     }
 
     /// <summary>
