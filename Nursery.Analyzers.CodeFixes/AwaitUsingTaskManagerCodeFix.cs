@@ -1,9 +1,8 @@
-using System.Collections.Immutable;
+using System;
 using System.Composition;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -16,42 +15,21 @@ namespace Nursery.Analyzers;
 /// declaration directly in a block of an async function, never assigned again).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AwaitUsingTaskManagerCodeFix)), Shared]
-public sealed class AwaitUsingTaskManagerCodeFix : CodeFixProvider
+public sealed class AwaitUsingTaskManagerCodeFix() : NurseryCodeFix(Rules.UnjoinedTaskManagerId, "Join the TaskManager with 'await using var'")
 {
-    private const string Title = "Join the TaskManager with 'await using var'";
-
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = [Rules.UnjoinedTaskManagerId];
-
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override Func<CancellationToken, Task<Document>>? CreateFix(Document document, SyntaxNode root, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        foreach (var diagnostic in context.Diagnostics)
+        if (!diagnostic.Properties.ContainsKey(UnjoinedTaskManagerAnalyzer.CanBecomeAwaitUsing)
+            || root.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<LocalDeclarationStatementSyntax>() is not { } statement)
         {
-            if (!diagnostic.Properties.ContainsKey(UnjoinedTaskManagerAnalyzer.CanBecomeAwaitUsing)
-                || root?.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<LocalDeclarationStatementSyntax>() is not { } statement)
-            {
-                continue;
-            }
-            context.RegisterCodeFix(
-                CodeAction.Create(Title, ct => AwaitUsingAsync(context.Document, root, statement, ct), equivalenceKey: Title),
-                diagnostic);
+            return null;
         }
-    }
-
-    private static Task<Document> AwaitUsingAsync(Document document, SyntaxNode root, LocalDeclarationStatementSyntax statement, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
         // The statement's leading trivia (indentation, comments) moves to the new first token.
         var joined = statement
             .WithoutLeadingTrivia()
             .WithAwaitKeyword(SyntaxFactory.Token(SyntaxKind.AwaitKeyword).WithTrailingTrivia(SyntaxFactory.Space))
             .WithUsingKeyword(SyntaxFactory.Token(SyntaxKind.UsingKeyword).WithTrailingTrivia(SyntaxFactory.Space))
             .WithLeadingTrivia(statement.GetLeadingTrivia());
-        return Task.FromResult(document.WithSyntaxRoot(root.ReplaceNode(statement, joined)));
+        return _ => Task.FromResult(document.WithSyntaxRoot(root.ReplaceNode(statement, joined)));
     }
 }

@@ -20,7 +20,9 @@ public sealed class RegistrationDisposedBeforeJoinTests
                 }
             }
             """,
-            VerifyRegistration.Diagnostic("NURSERY005").WithLocation(0).WithArguments("tm"));
+            // The additional locations carry the code fix's targets (see the code fix tests).
+            VerifyRegistration.Diagnostic("NURSERY005").WithLocation(0).WithArguments("tm")
+                .WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations));
     }
 
     [Fact]
@@ -143,5 +145,116 @@ public sealed class RegistrationDisposedBeforeJoinTests
                 }
             }
             """);
+    }
+
+    [Fact]
+    public async Task CodeFix_PassesTheTokenToTheConstructor_AndDropsTheRegistration()
+    {
+        await Support.Verify<RegistrationDisposedBeforeJoinAnalyzer>.CodeFixAsync<OutsideTokenCodeFix>("""
+            static class C
+            {
+                static async Task Declaration(EventLoop loop, CancellationToken token)
+                {
+                    await using var tm = new TaskManager(loop);
+                    using var registration = {|NURSERY005:token.Register(tm.Cancel)|};
+                    tm.Spawn(() => EventLoop.Sleep(TimeSpan.FromHours(1)));
+                }
+
+                static async Task Block(EventLoop loop, CancellationToken token)
+                {
+                    await using var tm = new TaskManager(loop);
+                    using ({|NURSERY005:token.Register(() => tm.Cancel())|})
+                    {
+                        tm.Spawn(() => EventLoop.Sleep(TimeSpan.FromHours(1)));
+                        tm.Spawn(() => EventLoop.Sleep(TimeSpan.FromHours(2)));
+                    }
+                }
+            }
+            """, """
+            static class C
+            {
+                static async Task Declaration(EventLoop loop, CancellationToken token)
+                {
+                    await using var tm = new TaskManager(loop, token);
+                    tm.Spawn(() => EventLoop.Sleep(TimeSpan.FromHours(1)));
+                }
+
+                static async Task Block(EventLoop loop, CancellationToken token)
+                {
+                    await using var tm = new TaskManager(loop, token);
+                    tm.Spawn(() => EventLoop.Sleep(TimeSpan.FromHours(1)));
+                    tm.Spawn(() => EventLoop.Sleep(TimeSpan.FromHours(2)));
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task CodeFix_PassesTheTokenToRunAsync()
+    {
+        await Support.Verify<RegistrationDisposedBeforeJoinAnalyzer>.CodeFixAsync<OutsideTokenCodeFix>("""
+            static class C
+            {
+                static Task M(CancellationToken token) => TaskManager.RunAsync(async tm =>
+                {
+                    using var registration = {|NURSERY005:token.Register(tm.Cancel)|};
+                    tm.Spawn(() => EventLoop.Sleep(TimeSpan.FromHours(1)));
+                    await EventLoop.Yield();
+                });
+
+                static Task<int> WithResult(CancellationToken token) => TaskManager.RunAsync(async tm =>
+                {
+                    using var registration = {|NURSERY005:token.Register(tm.Cancel)|};
+                    await EventLoop.Yield();
+                    return 1;
+                });
+            }
+            """, """
+            static class C
+            {
+                static Task M(CancellationToken token) => TaskManager.RunAsync(async tm =>
+                {
+                    tm.Spawn(() => EventLoop.Sleep(TimeSpan.FromHours(1)));
+                    await EventLoop.Yield();
+                }, token);
+
+                static Task<int> WithResult(CancellationToken token) => TaskManager.RunAsync(async tm =>
+                {
+                    await EventLoop.Yield();
+                    return 1;
+                }, token);
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task CodeFix_IsNotOfferedWhenTheRegistrationDoesMore()
+    {
+        // The callback does more than cancel, the registration variable is used, the manager has no loop argument:
+        // handing the token to the manager would change what the code does.
+        const string source = """
+            static class C
+            {
+                static async Task MoreThanCancel(EventLoop loop, CancellationToken token)
+                {
+                    await using var tm = new TaskManager(loop);
+                    using var registration = {|NURSERY005:token.Register(() => { Console.WriteLine("stopping"); tm.Cancel(); })|};
+                }
+
+                static async Task RegistrationUsed(EventLoop loop, CancellationToken token)
+                {
+                    await using var tm = new TaskManager(loop);
+                    using var registration = {|NURSERY005:token.Register(tm.Cancel)|};
+                    Console.WriteLine(registration.Token.CanBeCanceled);
+                }
+
+                static async Task NoLoopArgument(CancellationToken token)
+                {
+                    await using var tm = new TaskManager();
+                    using var registration = {|NURSERY005:token.Register(tm.Cancel)|};
+                }
+            }
+            """;
+        await Support.Verify<RegistrationDisposedBeforeJoinAnalyzer>.CodeFixAsync<OutsideTokenCodeFix>(source, source);
     }
 }

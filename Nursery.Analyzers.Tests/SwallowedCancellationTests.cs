@@ -68,6 +68,29 @@ public sealed class SwallowedCancellationTests
     }
 
     [Fact]
+    public async Task CatchInCancelScopeBodies_IsReported()
+    {
+        await VerifyLoop.AnalyzerAsync("""
+            static class C
+            {
+                static async Task M()
+                {
+                    await CancelScope.MoveOnAfter(TimeSpan.FromSeconds(5), async ct =>
+                    {
+                        try { await EventLoop.Sleep(TimeSpan.FromSeconds(10), ct); }
+                        {|NURSERY001:catch (OperationCanceledException)|} { }
+                    });
+                    await new CancelScope().RunAsync(async ct =>
+                    {
+                        try { await EventLoop.Yield(); }
+                        {|NURSERY001:catch|} { }
+                    });
+                }
+            }
+            """);
+    }
+
+    [Fact]
     public async Task CatchThatReturns_IsReported()
     {
         await VerifyLoop.AnalyzerAsync("""

@@ -43,7 +43,13 @@ public sealed class RegistrationDisposedBeforeJoinAnalyzer : NurseryAnalyzer
             {
                 if (JoinOf(manager, all, symbols) is { } join && disposal.IsDisposedBefore(join))
                 {
-                    context.ReportDiagnostic(Diagnostic.Create(Rules.RegistrationDisposedBeforeJoin, registration.Syntax.GetLocation(), manager.Name));
+                    var fix = OutsideTokenFix.For(registration, manager, all, symbols);
+                    context.ReportDiagnostic(Diagnostic.Create(
+                        Rules.RegistrationDisposedBeforeJoin,
+                        registration.Syntax.GetLocation(),
+                        fix?.Locations,
+                        fix?.Properties,
+                        manager.Name));
                     break;
                 }
             }
