@@ -17,12 +17,18 @@ trap 'rm -rf "$work"' EXIT
 feed="$work/feed"
 app="$work/app"
 
-version="$(dotnet msbuild "$root/Nursery/Nursery.csproj" -nologo -getProperty:Version)"
-echo "-- packing Nursery $version into $feed"
+echo "-- packing Nursery into $feed"
 dotnet pack "$root/Nursery/Nursery.csproj" -c Release -o "$feed" -nologo -clp:NoSummary -v:q
-for f in "Nursery.$version.nupkg" "Nursery.$version.snupkg"; do
-    [ -f "$feed/$f" ] || { echo "!! pack did not produce $f"; ls -l "$feed"; exit 1; }
-done
+# The version is whatever MinVer computed from this clone's git tags while packing (0.0.0-alpha.0.N in a clone without
+# tags or a shallow one), so it is read from the package pack produced: MSBuild's -getProperty:Version evaluates the
+# project without running MinVer's target and would miss it.
+shopt -s nullglob
+packages=("$feed"/Nursery.[0-9]*.nupkg)
+[ ${#packages[@]} -eq 1 ] || { echo "!! expected exactly one Nursery.<version>.nupkg from pack"; ls -l "$feed"; exit 1; }
+version="$(basename "${packages[0]}" .nupkg)"
+version="${version#Nursery.}"
+[ -f "$feed/Nursery.$version.snupkg" ] || { echo "!! pack did not produce Nursery.$version.snupkg"; ls -l "$feed"; exit 1; }
+echo "-- packed Nursery $version"
 
 echo "-- creating a console project that references Nursery $version"
 mkdir -p "$app"
