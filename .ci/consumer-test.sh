@@ -109,6 +109,11 @@ for f in lib/net10.0/Nursery.dll lib/net10.0/Nursery.xml README.md; do
     [ -f "$restored/$f" ] || { echo "!! the package restored from the local feed has no $f"; exit 1; }
 done
 
+# The package page shows that README (Nursery/PACKAGE.md): a relative link would be broken there.
+if grep -nP '\]\((?!https?://|#)' "$restored/README.md"; then
+    echo "!! the package README has relative links (above), which are broken on a package page"; exit 1
+fi
+
 if diff -u expected.txt actual.txt; then
     echo "-- consumer output matches ($(wc -l < expected.txt) lines)"
 else
