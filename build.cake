@@ -4,6 +4,7 @@
 //   Pack   - produce Nursery.<version>.nupkg and .snupkg in artifacts/packages
 //   ConsumerTest - pack into a temp feed and build and run a fresh console app against the package
 //   Bench  - run the BenchmarkDotNet suite (pass --bench-filter='*Spawn*' to narrow it)
+//   Docs   - build the API reference site (docfx: docs/ plus the XML docs) into artifacts/docs; warnings are errors
 var target = Argument("target", "Test");
 var configuration = Argument("configuration", "Release");
 var benchFilter = Argument("bench-filter", "*");
@@ -63,6 +64,20 @@ Task("ConsumerTest")
         WorkingDirectory = root,
     });
     if (exit != 0) throw new Exception("The consumer test failed.");
+});
+
+Task("Docs")
+    .IsDependentOn("Build") // docfx reads the API from the Release build's Nursery.dll and Nursery.xml
+    .Does(() =>
+{
+    CleanDirectories(new[] { artifacts.Combine("docs").FullPath, artifacts.Combine("docfx").FullPath });
+    var exit = StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = "docfx docfx.json --warningsAsErrors",
+        WorkingDirectory = root,
+    });
+    if (exit != 0) throw new Exception("The API reference site has warnings (broken links, unresolved references): see above.");
+    Information($"Site in {artifacts.Combine("docs")}; preview it with: dotnet docfx serve artifacts/docs");
 });
 
 Task("Bench")
