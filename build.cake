@@ -4,6 +4,9 @@
 //   Pack   - produce Nursery.<version>.nupkg and .snupkg in artifacts/packages
 //   ConsumerTest - pack into a temp feed and build and run a fresh console app against the package
 //   Bench  - run the BenchmarkDotNet suite (pass --bench-filter='*Spawn*' to narrow it)
+//   Coverage - run the unit tests with coverlet and print line and branch coverage per folder and file
+//              (report in artifacts/coverage)
+//   Docs   - build the API reference site (docfx: docs/ plus the XML docs) into artifacts/docs; warnings are errors
 var target = Argument("target", "Test");
 var configuration = Argument("configuration", "Release");
 var benchFilter = Argument("bench-filter", "*");
@@ -63,6 +66,40 @@ Task("ConsumerTest")
         WorkingDirectory = root,
     });
     if (exit != 0) throw new Exception("The consumer test failed.");
+});
+
+Task("Coverage")
+    .Does(() =>
+{
+    var results = artifacts.Combine("coverage");
+    CleanDirectory(results);
+    DotNetTest(root.CombineWithFilePath("Nursery.sln").FullPath, new DotNetTestSettings
+    {
+        // Debug, as CI's `dotnet test`, so the numbers compare (Release merges lines and branches away).
+        Configuration = "Debug",
+        Collectors = new[] { "XPlat Code Coverage" },
+        ResultsDirectory = results,
+    });
+    var exit = StartProcess("python3", new ProcessSettings
+    {
+        Arguments = $"tools/Coverage/summary.py \"{results.FullPath}\" --by-file",
+        WorkingDirectory = root,
+    });
+    if (exit != 0) throw new Exception("No coverage summary: see above.");
+});
+
+Task("Docs")
+    .IsDependentOn("Build") // docfx reads the API from the Release build's Nursery.dll and Nursery.xml
+    .Does(() =>
+{
+    CleanDirectories(new[] { artifacts.Combine("docs").FullPath, artifacts.Combine("docfx").FullPath });
+    var exit = StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = "docfx docfx.json --warningsAsErrors",
+        WorkingDirectory = root,
+    });
+    if (exit != 0) throw new Exception("The API reference site has warnings (broken links, unresolved references): see above.");
+    Information($"Site in {artifacts.Combine("docs")}; preview it with: dotnet docfx serve artifacts/docs");
 });
 
 Task("Bench")

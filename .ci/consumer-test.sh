@@ -18,12 +18,18 @@ trap 'rm -rf "$work"' EXIT
 feed="$work/feed"
 app="$work/app"
 
-version="$(dotnet msbuild "$root/Nursery/Nursery.csproj" -nologo -getProperty:Version)"
-echo "-- packing Nursery $version into $feed"
+echo "-- packing Nursery into $feed"
 dotnet pack "$root/Nursery/Nursery.csproj" -c Release -o "$feed" -nologo -clp:NoSummary -v:q
-for f in "Nursery.$version.nupkg" "Nursery.$version.snupkg"; do
-    [ -f "$feed/$f" ] || { echo "!! pack did not produce $f"; ls -l "$feed"; exit 1; }
-done
+# The version is whatever MinVer computed from this clone's git tags while packing (0.0.0-alpha.0.N in a clone without
+# tags or a shallow one), so it is read from the package pack produced: MSBuild's -getProperty:Version evaluates the
+# project without running MinVer's target and would miss it.
+shopt -s nullglob
+packages=("$feed"/Nursery.[0-9]*.nupkg)
+[ ${#packages[@]} -eq 1 ] || { echo "!! expected exactly one Nursery.<version>.nupkg from pack"; ls -l "$feed"; exit 1; }
+version="$(basename "${packages[0]}" .nupkg)"
+version="${version#Nursery.}"
+[ -f "$feed/Nursery.$version.snupkg" ] || { echo "!! pack did not produce Nursery.$version.snupkg"; ls -l "$feed"; exit 1; }
+echo "-- packed Nursery $version"
 
 echo "-- creating a console project that references Nursery $version"
 mkdir -p "$app"
@@ -104,6 +110,11 @@ for f in lib/net10.0/Nursery.dll lib/net10.0/Nursery.xml README.md \
          analyzers/dotnet/cs/Nursery.Analyzers.dll analyzers/dotnet/cs/Nursery.Analyzers.CodeFixes.dll; do
     [ -f "$restored/$f" ] || { echo "!! the package restored from the local feed has no $f"; exit 1; }
 done
+
+# The package page shows that README (Nursery/PACKAGE.md): a relative link would be broken there.
+if grep -nP '\]\((?!https?://|#)' "$restored/README.md"; then
+    echo "!! the package README has relative links (above), which are broken on a package page"; exit 1
+fi
 
 if ! diff -u expected.txt actual.txt; then
     echo "!! consumer output differs from the expected output (diff above: - expected, + actual)"

@@ -34,7 +34,7 @@ public static class Approvals
         if (!File.Exists(approvedPath))
         {
             File.WriteAllText(receivedPath, received);
-            Assert.Fail($"No approved file yet. Review {receivedPath} and rename it to {Path.GetFileName(approvedPath)} (or run with NURSERY_APPROVE=1).");
+            Assert.Fail($"No approved file yet. Review {receivedPath}, then accept it:{Environment.NewLine}{HowToAccept(receivedPath, approvedPath)}");
         }
         var approved = Normalize(File.ReadAllText(approvedPath));
         if (approved == received)
@@ -43,8 +43,13 @@ public static class Approvals
             return;
         }
         File.WriteAllText(receivedPath, received);
-        Assert.Fail($"{Path.GetFileName(approvedPath)} does not match; see {receivedPath}.{Environment.NewLine}{FirstDifference(approved, received)}");
+        Assert.Fail($"{Path.GetFileName(approvedPath)} does not match; see {receivedPath}.{Environment.NewLine}" +
+            $"{FirstDifference(approved, received)}{Environment.NewLine}If the change is intended, accept it:{Environment.NewLine}{HowToAccept(receivedPath, approvedPath)}");
     }
+
+    /// <summary>The one command that accepts the received text, ready to paste.</summary>
+    private static string HowToAccept(string receivedPath, string approvedPath) =>
+        $"  cp '{receivedPath}' '{approvedPath}'{Environment.NewLine}  (or run the tests again with NURSERY_APPROVE=1, which accepts every mismatch at once)";
 
     private static string Normalize(string text) => text.Replace("\r\n", "\n").TrimEnd('\n') + "\n";
 

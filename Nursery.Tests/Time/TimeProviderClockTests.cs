@@ -117,7 +117,12 @@ public class TimeProviderClockTests
             var fake = new FakeTimeProvider();
             using var loop = new EventLoop(new TimeProviderClock(fake));
             var steps = new SemaphoreSlim(0);
-            var loopThread = StartLoopThread(loop, () => Scenario.RunAsync(loop, onStep: () => steps.Release()), out var result);
+            var ready = new SemaphoreSlim(0);
+            var loopThread = StartLoopThread(loop, () => Scenario.RunAsync(loop, onStep: () => steps.Release(), onReady: () => ready.Release()), out var result);
+            // Fake time does not wait for anyone: advance only once every timer of the scenario is set and the loop is
+            // idle at t = 0 (on a loaded machine the loop thread may not even have started the scenario yet).
+            Assert.True(ready.Wait(Guard.DefaultTimeout), "the scenario did not start");
+            Assert.True(LoopThreadWatch.WaitUntilBlocked(loopThread), "the loop did not go idle");
             // Each half second: advance, then wait until the events of that instant have happened and the loop is idle
             // again, so no advance lands while the loop is still busy with the previous instant.
             foreach (var expectedEvents in Scenario.EventsAfterEachHalfSecond)
@@ -196,7 +201,7 @@ public class TimeProviderClockTests
         /// <summary>How many events happen at 0.5 s, 1 s, … 3 s.</summary>
         public static readonly int[] EventsAfterEachHalfSecond = [0, 1, 1, 2, 1, 1];
 
-        public static async Task<string[]> RunAsync(EventLoop loop, Action? onStep)
+        public static async Task<string[]> RunAsync(EventLoop loop, Action? onStep, Action? onReady = null)
         {
             var log = new ConcurrentQueue<string>();
             void Log(string what)
@@ -223,6 +228,8 @@ public class TimeProviderClockTests
                     try { await EventLoop.Sleep(TimeSpan.FromHours(1), cts.Token); }
                     catch (OperationCanceledException) { Log("cancelled"); }
                 });
+                await EventLoop.Yield(); // both children have started and set their first timers
+                onReady?.Invoke();
             }
             return [.. log];
         }

@@ -43,6 +43,12 @@ internal abstract class LoopSynchronizationContext : SynchronizationContext, ICa
     /// <summary>The loop this context posts to.</summary>
     public abstract EventLoop Loop { get; }
 
+    /// <summary>
+    /// The root of the run this code belongs to. Once that run has ended, work posted here is dropped, even when the
+    /// code itself was never reached by the abandon walk (stray code of a child whose manager closed normally).
+    /// </summary>
+    public abstract RootContext Run { get; }
+
     /// <summary>The child whose code this is (the innermost one); null for code that belongs to no child.</summary>
     public abstract ChildTask? Child { get; }
 
@@ -186,7 +192,7 @@ internal abstract class LoopSynchronizationContext : SynchronizationContext, ICa
     public override void Post(SendOrPostCallback d, object? state)
     {
         ArgumentNullException.ThrowIfNull(d);
-        if (_abandoned) return; // abandoned code never resumes
+        if (_abandoned || Run.IsAbandoned) return; // abandoned code never resumes, not even in a later run
         Loop.Post(new WorkItem(d, state, this));
     }
 

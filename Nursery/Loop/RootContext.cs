@@ -14,6 +14,9 @@ internal sealed class RootContext(EventLoop loop) : LoopSynchronizationContext
     public override EventLoop Loop { get; } = loop;
 
     /// <inheritdoc />
+    public override RootContext Run => this;
+
+    /// <inheritdoc />
     public override ChildTask? Child => null;
 
     /// <inheritdoc />

@@ -14,6 +14,9 @@ internal sealed class ChildContext(ChildTask child) : LoopSynchronizationContext
     public override EventLoop Loop => Owner.Manager.Loop;
 
     /// <inheritdoc />
+    public override RootContext Run => Owner.Manager.Run;
+
+    /// <inheritdoc />
     public override ChildTask Child => Owner;
 
     /// <inheritdoc />

@@ -102,6 +102,7 @@ public sealed partial class TaskManager : IAsyncDisposable
         if (EventLoop.Current != loop) throw ThrowHelper.ManagerNeedsLoopThread();
         _loop = loop;
         _parent = LoopSynchronizationContext.CurrentOrRoot(loop);
+        Run = _parent.Run;
         _parent.AddNested(this);
         OnOpened();
         if (_parent.IsCancelled) CancelTree.CancelFromParent(this, _parent.Cause!); // created inside cancelled code
@@ -146,6 +147,9 @@ public sealed partial class TaskManager : IAsyncDisposable
 
     /// <summary>The loop this manager runs on.</summary>
     internal EventLoop Loop => _loop;
+
+    /// <summary>The root of the loop's run this manager was created in (its children's code belongs to that run).</summary>
+    internal RootContext Run { get; }
 
     /// <summary>
     /// Set for a loop host's root manager, which lives as long as its host and may run millions of children:

@@ -25,6 +25,7 @@ internal sealed class ScopeContext : LoopSynchronizationContext
         _parent = parent;
         Loop = parent.Loop;
         Child = parent.Child;
+        Run = parent.Run;
     }
 
     /// <summary>The scope this is the body of.</summary>
@@ -38,6 +39,9 @@ internal sealed class ScopeContext : LoopSynchronizationContext
 
     /// <inheritdoc />
     public override ChildTask? Child { get; }
+
+    /// <inheritdoc />
+    public override RootContext Run { get; }
 
     /// <inheritdoc />
     public override ICancelNode Parent => _parent;

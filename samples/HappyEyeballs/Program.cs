@@ -1,12 +1,14 @@
 // HappyEyeballs: race connections to several addresses the way browsers do (RFC 8305), with a TaskManager.
 //   dotnet run --project samples/HappyEyeballs
 // It starts its own servers on 127.0.0.1 (one refusing, some slow), prints a timeline, shows the task tree in the
-// middle of the race, and writes a trace you can open in https://ui.perfetto.dev or chrome://tracing.
+// middle of the race, and writes a trace you can open in https://ui.perfetto.dev or chrome://tracing: to the path given
+// as the first argument, else to artifacts/happy-eyeballs.trace.json (git-ignored, so a run leaves the tree clean).
 using System.Globalization;
 using HappyEyeballs;
 using Nursery;
 
-var tracePath = Path.GetFullPath(args.Length > 0 ? args[0] : "happy-eyeballs.trace.json");
+var tracePath = Path.GetFullPath(args.Length > 0 ? args[0] : Path.Combine("artifacts", "happy-eyeballs.trace.json"));
+Directory.CreateDirectory(Path.GetDirectoryName(tracePath)!);
 using var loop = new EventLoop(); // real time: these are real sockets
 var raceStart = TimeSpan.Zero;
 void Log(string line) => Console.WriteLine($"[{(loop.Now - raceStart).TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture),5} ms] {line}");
