@@ -112,9 +112,12 @@ internal abstract class LoopSynchronizationContext : SynchronizationContext, ICa
     /// <summary>Forgets a nested node (it closed, was left, or moved).</summary>
     public void RemoveNested(ICancelNode node) => Nested?.Remove(node);
 
-    /// <summary>The exception a cancelled checkpoint at this node throws: it names the cause.</summary>
+    /// <summary>
+    /// The exception a cancelled checkpoint at this node throws: it names the cause. A <see cref="TaskCanceledException"/>,
+    /// as checkpoints threw when they returned plain tasks (a <c>catch (TaskCanceledException)</c> keeps working).
+    /// </summary>
     public OperationCanceledException CancellationException() =>
-        new(_cause?.Message ?? "The operation was cancelled.", CancelledToken);
+        new TaskCanceledException(_cause?.Message ?? "The operation was cancelled.", null, CancelledToken);
 
     /// <summary>Throws <see cref="CancellationException"/> if this code has been cancelled (a checkpoint's check).</summary>
     public void ThrowIfCancelled()
@@ -147,10 +150,10 @@ internal abstract class LoopSynchronizationContext : SynchronizationContext, ICa
     }
 
     /// <summary>
-    /// Applies a cancellation to this node: marks it, wakes its sleeps, hands its nested nodes to the walk, fires its
-    /// token. See <see cref="ICancelNode.Cancel"/>.
+    /// Applies a cancellation to this node: marks it, wakes its sleeps, hands its nested nodes to the walk, and has
+    /// its token fired once they have been cancelled. See <see cref="ICancelNode.Cancel"/>.
     /// </summary>
-    public void Cancel(CancelCause cause, bool fromParent, Stack<ICancelNode> below)
+    public void Cancel(CancelCause cause, bool fromParent, CancelWalk walk)
     {
         if (fromParent && IsShielded) return;
         if (_cancelled || IsEnded) return;
@@ -158,16 +161,16 @@ internal abstract class LoopSynchronizationContext : SynchronizationContext, ICa
         _cause = cause;
         if (!OnCancelled()) return;
         CancelSleeps();
-        Nested?.PushTo(below);
-        FireToken();
+        walk.FireTokenAfterBelow(this);
+        Nested?.PushTo(walk);
     }
 
     /// <inheritdoc />
-    public void Abandon(Stack<ICancelNode> below)
+    public void Abandon(CancelWalk walk)
     {
         if (_abandoned) return;
         _abandoned = true;
-        Nested?.PushTo(below);
+        Nested?.PushTo(walk);
         OnAbandoned();
     }
 
@@ -181,7 +184,7 @@ internal abstract class LoopSynchronizationContext : SynchronizationContext, ICa
     protected virtual bool OnCancelled() => true;
 
     /// <summary>Fires the owner's token source, if it has one, and routes failures of its callbacks to where they are reported.</summary>
-    protected abstract void FireToken();
+    public abstract void FireToken();
 
     /// <summary>The owner's part of abandoning: a child ends Cancelled without running more code.</summary>
     protected virtual void OnAbandoned()

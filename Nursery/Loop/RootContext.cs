@@ -52,7 +52,7 @@ internal sealed class RootContext(EventLoop loop) : LoopSynchronizationContext
     }
 
     /// <inheritdoc />
-    protected override void FireToken()
+    public override void FireToken()
     {
         // The root has no token.
     }

@@ -191,9 +191,11 @@ internal class SleepOperation : ITimerTarget
 
     private OperationCanceledException CreateException()
     {
-        if (_state == SleepState.CancelledByToken) return new OperationCanceledException(CallerToken);
+        // TaskCanceledException, as when sleeps were plain tasks: a catch (TaskCanceledException) keeps working.
+        if (_state == SleepState.CancelledByToken)
+            return new TaskCanceledException("The sleep was cancelled by the CancellationToken passed to EventLoop.Sleep.", null, CallerToken);
         if (Node.IsCancelled) return Node.CancellationException();
         // The node was not cancelled: the code that started the sleep ended and left it behind (a WhenAny loser).
-        return new OperationCanceledException("The sleep was cancelled because the code that started it has ended.", Node.CancelledToken);
+        return new TaskCanceledException("The sleep was cancelled because the code that started it has ended.", null, Node.CancelledToken);
     }
 }

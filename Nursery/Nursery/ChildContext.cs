@@ -58,7 +58,7 @@ internal sealed class ChildContext(ChildTask child) : LoopSynchronizationContext
     protected override bool OnCancelled() => Owner.OnCancelled();
 
     /// <inheritdoc />
-    protected override void FireToken()
+    public override void FireToken()
     {
         if (Owner.Cold?.Cancellation is { } source) Owner.Manager.CancelSource(source, Owner);
     }

@@ -193,15 +193,22 @@ public sealed partial class TaskManager : ICancelNode
     ICancelNode? ICancelNode.Parent => _parent;
 
     /// <inheritdoc />
-    void ICancelNode.Cancel(CancelCause cause, bool fromParent, Stack<ICancelNode> below)
+    void ICancelNode.Cancel(CancelCause cause, bool fromParent, CancelWalk walk)
     {
         if (fromParent && IsShielded) return;
         if (Interlocked.Exchange(ref _cancelRequested, 1) == 1) return;
         _cancelCause = cause;
-        // The body is pushed first so that it comes off last: the children see the cancellation in spawn order.
-        if (_bodyScope is { } body) below.Push(body.Context);
-        for (var i = _children.Count - 1; i >= 0; i--) below.Push(_children[i].Context);
-        if (_adopted is { } adopted) foreach (var orphan in adopted) below.Push(orphan);
+        // Steps come off in reverse: the children see the cancellation in spawn order, then the body, and the
+        // manager's own token fires last, once everything below it has been cancelled.
+        walk.FireTokenAfterBelow(this);
+        if (_bodyScope is { } body) walk.Push(body.Context);
+        for (var i = _children.Count - 1; i >= 0; i--) walk.Push(_children[i].Context);
+        if (_adopted is { } adopted) foreach (var orphan in adopted) walk.Push(orphan);
+    }
+
+    /// <inheritdoc />
+    void ICancelNode.FireToken()
+    {
         if (Volatile.Read(ref _tokenSource) is { } source) CancelSource(source, null);
     }
 

@@ -97,12 +97,12 @@ public sealed partial class TaskManager
     }
 
     /// <inheritdoc />
-    void ICancelNode.Abandon(Stack<ICancelNode> below)
+    void ICancelNode.Abandon(CancelWalk walk)
     {
         if (_state == State.Closed) return;
-        if (_bodyScope is { } body) below.Push(body.Context);
-        for (var i = _children.Count - 1; i >= 0; i--) below.Push(_children[i].Context);
-        if (_adopted is { } adopted) foreach (var orphan in adopted) below.Push(orphan);
+        if (_bodyScope is { } body) walk.Push(body.Context);
+        for (var i = _children.Count - 1; i >= 0; i--) walk.Push(_children[i].Context);
+        if (_adopted is { } adopted) foreach (var orphan in adopted) walk.Push(orphan);
         _adopter = null;
         Close();
     }

@@ -13,7 +13,7 @@ internal static class CancelTree
 {
     /// <summary>A spare stack for the next walk on this thread; a walk that starts inside another takes a new one.</summary>
     [ThreadStatic]
-    private static Stack<ICancelNode>? t_spare;
+    private static CancelWalk? t_spare;
 
     /// <summary>Cancels <paramref name="node"/> itself (a shield does not stop its own cancellation) and everything below it.</summary>
     public static void Cancel(ICancelNode node, CancelCause cause) => Walk(node, cause, fromParent: false);
@@ -24,30 +24,34 @@ internal static class CancelTree
     /// <summary>Abandons <paramref name="node"/> and everything below it (the loop's run ended under them).</summary>
     public static void Abandon(ICancelNode node)
     {
-        var below = Rent();
-        node.Abandon(below);
-        while (below.TryPop(out var next)) next.Abandon(below);
-        Return(below);
+        var walk = Rent();
+        node.Abandon(walk);
+        while (walk.TryPop(out var next, out _)) next.Abandon(walk);
+        Return(walk);
     }
 
     private static void Walk(ICancelNode node, CancelCause cause, bool fromParent)
     {
-        var below = Rent();
-        node.Cancel(cause, fromParent, below);
-        while (below.TryPop(out var next)) next.Cancel(cause, fromParent: true, below);
-        Return(below);
+        var walk = Rent();
+        node.Cancel(cause, fromParent, walk);
+        while (walk.TryPop(out var next, out var fireToken))
+        {
+            if (fireToken) next.FireToken();
+            else next.Cancel(cause, fromParent: true, walk);
+        }
+        Return(walk);
     }
 
-    private static Stack<ICancelNode> Rent()
+    private static CancelWalk Rent()
     {
-        var stack = t_spare ?? new Stack<ICancelNode>();
+        var walk = t_spare ?? new CancelWalk();
         t_spare = null;
-        return stack;
+        return walk;
     }
 
-    private static void Return(Stack<ICancelNode> stack)
+    private static void Return(CancelWalk walk)
     {
-        // A walk interrupted by an exception leaves entries behind; never hand those to the next walk.
-        if (stack.Count == 0) t_spare = stack;
+        // A walk interrupted by an exception leaves steps behind; never hand those to the next walk.
+        if (walk.IsEmpty) t_spare = walk;
     }
 }

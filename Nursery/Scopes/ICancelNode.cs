@@ -22,14 +22,17 @@ internal interface ICancelNode
 
     /// <summary>
     /// Cancellation reached this node: from the node above it (<paramref name="fromParent"/>; a shielded node ignores
-    /// that) or from itself. Marks the node, applies its local effects (its pending sleeps wake, its token fires) and
-    /// pushes the nodes below it onto <paramref name="below"/>, which the walk cancels next. Idempotent.
+    /// that) or from itself. Marks the node, applies its local effects (its pending sleeps wake), asks the walk to fire
+    /// its token later and pushes the nodes below it, which the walk cancels next. Idempotent.
     /// </summary>
-    void Cancel(CancelCause cause, bool fromParent, Stack<ICancelNode> below);
+    void Cancel(CancelCause cause, bool fromParent, CancelWalk walk);
+
+    /// <summary>Fires the node's token (its callbacks run now), once everything below the node has been cancelled.</summary>
+    void FireToken();
 
     /// <summary>
     /// The loop's run ended while this node was live: it ends without running any more code, and pushes the nodes
-    /// below it onto <paramref name="below"/>. Idempotent.
+    /// below it onto <paramref name="walk"/>. Idempotent.
     /// </summary>
-    void Abandon(Stack<ICancelNode> below);
+    void Abandon(CancelWalk walk);
 }

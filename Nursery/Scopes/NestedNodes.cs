@@ -41,10 +41,10 @@ internal sealed class NestedNodes
         node.NestedIndex = -1;
     }
 
-    /// <summary>Pushes every node onto <paramref name="below"/> so that they come off it in slot order.</summary>
-    public void PushTo(Stack<ICancelNode> below)
+    /// <summary>Pushes every node onto <paramref name="walk"/> so that they come off it in slot order.</summary>
+    public void PushTo(CancelWalk walk)
     {
-        for (var i = _nodes.Count - 1; i >= 0; i--) below.Push(_nodes[i]);
+        for (var i = _nodes.Count - 1; i >= 0; i--) walk.Push(_nodes[i]);
     }
 
     /// <summary>A copy of the nodes, for code that may change the list while it goes through them.</summary>

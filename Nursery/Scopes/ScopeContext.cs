@@ -79,7 +79,7 @@ internal sealed class ScopeContext : LoopSynchronizationContext
     }
 
     /// <inheritdoc />
-    protected override void FireToken() => _scope.FireTokenOnLoop();
+    public override void FireToken() => _scope.FireTokenOnLoop();
 
     /// <inheritdoc />
     protected override void OnAbandoned() => _scope.OnAbandoned();
