@@ -27,7 +27,10 @@ internal static class TreeDumper
         var text = new StringBuilder();
         var clock = loop.Clock.GetType().Name;
         text.Append(CultureInfo.InvariantCulture, $"EventLoop at {Time(loop.Now)} ({clock}): {(loop.IsRunning ? "running" : "not running")}, {loop.ReadyCount} ready, {loop.Timers.Count} timers");
+        if (loop.CrossThreadResumes > 0)
+            text.Append(CultureInfo.InvariantCulture, $", {loop.CrossThreadResumes} cross-thread resumes (not deterministic)");
         text.Append('\n');
+        if (loop.Host is { } host) text.Append("host: ").Append(host).Append('\n');
         var roots = loop.RootContext.Nested.ToArray();
         if (!roots.OfType<TaskManager>().Any()) text.Append("(no open TaskManager)\n");
         Render(text, loop, roots.Select(node => new Line(node, null)).ToList(), "", "");
