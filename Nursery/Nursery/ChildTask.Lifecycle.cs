@@ -166,10 +166,11 @@ public partial class ChildTask
             StoreResult(task);
             status = ChildTaskStatus.Completed;
         }
-        else if (TaskOutcomes.IsCancellation(task) && !Carries(task) && (Context.IsCancelled || Manager.ClaimsOutsideCancellation(task)))
+        else if (TaskOutcomes.IsCancellation(task) && ((!Carries(task) && Context.IsCancelled) || Manager.ClaimsOutsideCancellation(task)))
         {
             // Cancelled by the tree above it: not a failure. (An OperationCanceledException that carries the outside
-            // token of an enclosing manager is that manager's cancellation, even if it outran the token's callback.)
+            // token of an enclosing manager is that manager's cancellation, even if it outran the token's callback, and
+            // even when a nested join threw it: that join was cancelled by the same token.)
             status = ChildTaskStatus.Cancelled;
         }
         else

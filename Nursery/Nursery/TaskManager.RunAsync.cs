@@ -144,8 +144,10 @@ public sealed partial class TaskManager
         {
             scope.EndBodyScope(ChildTaskStatus.Completed, null);
         }
-        else if (scope.IsCancellationRequested && TaskOutcomes.IsCancellation(bodyTask) && !scope.Carries(bodyTask))
+        else if (TaskOutcomes.IsCancellation(bodyTask) && ((scope.IsCancellationRequested && !scope.Carries(bodyTask)) || ClaimsOutsideCancellation(bodyTask)))
         {
+            // Cancelled by this manager (or the tree above it). A cancellation a nested join threw counts only when it
+            // carries an outside token this manager or one around it owns: then the same token cancelled both.
             scope.EndBodyScope(ChildTaskStatus.Cancelled, null);
             BodyCancellation = TaskOutcomes.Of(bodyTask);
         }
