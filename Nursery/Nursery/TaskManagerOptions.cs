@@ -13,6 +13,11 @@ public sealed record TaskManagerOptions
     private readonly int _maxConcurrency = int.MaxValue;
     private readonly FailurePolicy _failurePolicy = FailurePolicy.CancelSiblings;
 
+    /// <summary>The defaults: no limit, <see cref="FailurePolicy.CancelSiblings"/>, no name, ended children retained.</summary>
+    public TaskManagerOptions()
+    {
+    }
+
     /// <summary>
     /// How many children may run at once (<see cref="int.MaxValue"/>, the default: no limit). Children beyond it stay
     /// <see cref="ChildTaskStatus.Scheduled"/> and start in FIFO order as running children end; a
