@@ -28,7 +28,7 @@ internal static class TreeDumper
         var clock = loop.Clock.GetType().Name;
         text.Append(CultureInfo.InvariantCulture, $"EventLoop at {Time(loop.Now)} ({clock}): {(loop.IsRunning ? "running" : "not running")}, {loop.ReadyCount} ready, {loop.Timers.Count} timers");
         if (loop.CrossThreadResumes > 0)
-            text.Append(CultureInfo.InvariantCulture, $", {loop.CrossThreadResumes} cross-thread resumes (not deterministic)");
+            text.Append(", ").Append(Plural((int)Math.Min(loop.CrossThreadResumes, int.MaxValue), "cross-thread resume", "cross-thread resumes")).Append(" (not deterministic)");
         text.Append('\n');
         if (loop.Host is { } host) text.Append("host: ").Append(host).Append('\n');
         var roots = loop.RootContext.Nested.ToArray();

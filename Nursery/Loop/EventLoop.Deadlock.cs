@@ -99,7 +99,7 @@ public sealed partial class EventLoop
 
     private LoopDeadlockException Deadlock(TimeSpan timeout)
     {
-        var tree = DumpTree();
+        var tree = DumpStuckTree();
         var timers = _timers.Count > 0 && _timers.NextDeadline != LoopClock.Never
             ? $" A timer is pending at t={Seconds(_timers.NextDeadline)} but the clock's AutoJump is off and nothing advanced it: call clock.Advance or await loop.AdvanceTimeByAsync."
             : "";
@@ -113,7 +113,7 @@ public sealed partial class EventLoop
 
     private LoopDeadlockException Livelock(ChildTask child, TimeSpan timeout)
     {
-        var tree = DumpTree();
+        var tree = DumpStuckTree();
         var cause = child.Context.Cause?.Message ?? "cancelled";
         var message =
             $"Livelock: child {child.Label} was cancelled ({cause}) but keeps running: it took {_cancelledSteps.ToString(CultureInfo.InvariantCulture)} steps in " +
@@ -122,6 +122,13 @@ public sealed partial class EventLoop
             "cancellation propagate (rethrow it), or leave the loop once the token is cancelled." +
             (child.SpawnSite is { } site ? $" The child was spawned at {site}." : "") + " The task tree:\n" + tree;
         return new LoopDeadlockException(message, tree, child);
+    }
+
+    /// <summary>The tree as seen from the loop itself: no code is running (the last step's context is still installed).</summary>
+    private string DumpStuckTree()
+    {
+        SynchronizationContext.SetSynchronizationContext(null);
+        return DumpTree();
     }
 
     private static string Seconds(TimeSpan time) => time.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + "s";

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace Nursery;
 
@@ -58,8 +59,9 @@ public sealed partial class EventLoop
     private static string DescribeResumption(Delegate callback, object? state)
     {
         // An await's continuation is posted as (a runtime helper, the state machine's MoveNext action).
+        // The box is generic over the state machine (and, nested in a builder, over the result type first).
         if (state is Delegate { Target: { } box } && box.GetType() is { IsGenericType: true } boxType
-            && boxType.GetGenericArguments() is [var machine, ..] && machine.Name.StartsWith('<'))
+            && Array.Find(boxType.GetGenericArguments(), t => typeof(IAsyncStateMachine).IsAssignableFrom(t)) is { } machine)
         {
             return $"an await in {AsyncMethodName(machine)}";
         }
@@ -67,16 +69,33 @@ public sealed partial class EventLoop
         return $"a callback ({method.DeclaringType?.Name}.{method.Name})";
     }
 
-    /// <summary>"Type.Method" from a compiler-generated state machine type such as <c>Worker+&lt;FetchAsync&gt;d__3</c>.</summary>
+    /// <summary>
+    /// "Type.Method" from a compiler-generated state machine type such as <c>Worker+&lt;FetchAsync&gt;d__3</c>, or
+    /// "a lambda in Type.Method" for one such as <c>Tests+&lt;&gt;c+&lt;&lt;Test&gt;b__3_0&gt;d</c>.
+    /// </summary>
     private static string AsyncMethodName(Type machine)
     {
-        var name = machine.Name;
-        var close = name.IndexOf('>', StringComparison.Ordinal);
-        var method = close > 1 ? name[1..close] : name;
+        var inner = Bracketed(machine.Name);                 // "FetchAsync", or "<Test>b__3_0" for a lambda
+        var lambda = inner.StartsWith('<');
+        var method = lambda ? Bracketed(inner) : inner;      // the method the lambda was written in
+        if (method.StartsWith('<')) method = Bracketed(method); // "<Main>$": top-level statements
         var owner = machine.DeclaringType;
         // A lambda's state machine sits in a closure class: name the class the lambda was written in.
         while (owner is not null && owner.Name.StartsWith('<')) owner = owner.DeclaringType;
-        return owner is null ? method : $"{owner.Name}.{method}";
+        var name = owner is null ? method : $"{owner.Name}.{method}";
+        return lambda ? $"a lambda in {name}" : name;
+    }
+
+    /// <summary>What stands between a leading '&lt;' and its matching '&gt;' in a compiler-generated name.</summary>
+    private static string Bracketed(string name)
+    {
+        var depth = 0;
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (name[i] == '<') depth++;
+            else if (name[i] == '>' && --depth == 0) return name[1..i];
+        }
+        return name;
     }
 
     private static string DescribeThread(Thread thread) =>
