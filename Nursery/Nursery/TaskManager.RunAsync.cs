@@ -98,6 +98,7 @@ public sealed partial class TaskManager
         {
             scope.EndBodyScope(ChildTaskStatus.Cancelled, null);
             BodyCancellation = TaskOutcomes.Of(bodyTask);
+            _cutShort = true;
         }
         else
         {

@@ -177,6 +177,9 @@ public sealed partial class TaskManager : IAsyncDisposable
                 case ChildTaskStatus.Faulted:
                     RecordFailure(child.Exception!, child, IsPrimary(child));
                     break;
+                case ChildTaskStatus.Cancelled:
+                    _cutShort = true;
+                    break;
             }
         }
         SignalIfAllEnded();
