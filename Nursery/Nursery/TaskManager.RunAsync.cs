@@ -150,6 +150,7 @@ public sealed partial class TaskManager
             // carries an outside token this manager or one around it owns: then the same token cancelled both.
             scope.EndBodyScope(ChildTaskStatus.Cancelled, null);
             BodyCancellation = TaskOutcomes.Of(bodyTask);
+            _cutShort = true;
         }
         else
         {

@@ -214,6 +214,9 @@ public sealed partial class TaskManager : IAsyncDisposable
                 case ChildTaskStatus.Faulted:
                     RecordFailure(child.Exception!, child, IsPrimary(child));
                     break;
+                case ChildTaskStatus.Cancelled:
+                    _cutShort = true;
+                    break;
             }
             OnListedChildEnded(child);
         }
