@@ -37,7 +37,7 @@ public partial class ChildTask
     internal void EndBodyScope(ChildTaskStatus status, Exception? failure)
     {
         if (failure is not null) EnsureCold().Failure = failure;
-        _status = status;
+        _status = (byte)status;
         Context.CancelSleeps();
         Manager.Loop.Trace?.Ended(this);
     }
@@ -66,7 +66,7 @@ public partial class ChildTask
     private protected virtual void CompleteSource(object source)
     {
         var tcs = (TaskCompletionSource)source;
-        switch (_status)
+        switch (Status)
         {
             case ChildTaskStatus.Completed:
                 tcs.TrySetResult();
@@ -105,8 +105,8 @@ public partial class ChildTask
 
     private void Start()
     {
-        if (_status != ChildTaskStatus.Scheduled) return; // cancelled before its turn: it has ended already
-        _status = ChildTaskStatus.Running;
+        if (Status != ChildTaskStatus.Scheduled) return; // cancelled before its turn: it has ended already
+        _status = (byte)ChildTaskStatus.Running;
         Manager.Loop.Trace?.Started(this);
         var context = _executionContext;
         _executionContext = null;
@@ -193,7 +193,7 @@ public partial class ChildTask
         Debug.Assert(!IsEnded, "A child ends exactly once.");
         if (failure is not null) EnsureCold().Failure = failure;
         _spawnedAt = Manager.Loop.Now; // from now on the end time (see the field)
-        _status = status;
+        _status = (byte)status;
         // Pairs with the fences in GetCompletionTask: a source installed concurrently is either seen here or sees the final status.
         Interlocked.MemoryBarrier();
         // Nothing a child started outlives it: leftover sleeps (say, the loser of a WhenAny) are cancelled.

@@ -34,7 +34,7 @@ internal sealed class SpawnWaiter<TChild> : LoopWaiter<TChild>, ISlotClaim
     /// <inheritdoc />
     protected override void OnWaitCancelled()
     {
-        if (_child.Cold is { } cold && cold.SlotClaim == this) cold.SlotClaim = null;
+        _child.Manager.TakeClaim(_child);
         _child.CancelOwn();
     }
 }

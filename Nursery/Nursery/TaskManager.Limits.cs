@@ -17,6 +17,12 @@ public sealed partial class TaskManager : IWaitSource
     /// <summary>Children due to start and waiting for a slot, FIFO. Ended children are skipped when reached. Loop thread only.</summary>
     private Queue<ChildTask>? _waiting;
 
+    /// <summary>
+    /// The SpawnAsync calls waiting for their child's slot, by child. Kept here rather than on each child: there are
+    /// only as many as producers waiting, and a child should not grow for it. Loop thread only.
+    /// </summary>
+    private Dictionary<ChildTask, ISlotClaim>? _slotClaims;
+
     /// <summary>How this manager runs its children: the limit, the failure policy, the name.</summary>
     public TaskManagerOptions Options { get; }
 
@@ -172,11 +178,7 @@ public sealed partial class TaskManager : IWaitSource
             case ChildSlot.Waiting:
                 // Cancelled while it waited: its body never runs. It stays in the queue and is skipped when reached.
                 child.Slot = ChildSlot.None;
-                if (child.Cold is { SlotClaim: { } claim } cold)
-                {
-                    cold.SlotClaim = null;
-                    claim.EndedWaiting();
-                }
+                if (TakeClaim(child) is { } claim) claim.EndedWaiting();
                 break;
         }
     }
@@ -199,12 +201,12 @@ public sealed partial class TaskManager : IWaitSource
         Debug.Assert(_running <= Options.MaxConcurrency, "No more children hold a slot than the limit allows.");
         child.Slot = ChildSlot.Holding;
         child.EnqueueStart();
-        if (child.Cold is { SlotClaim: { } claim } cold)
-        {
-            cold.SlotClaim = null;
-            claim.Granted();
-        }
+        if (TakeClaim(child) is { } claim) claim.Granted();
     }
+
+    /// <summary>Takes the SpawnAsync waiting for <paramref name="child"/>'s slot, if there is one.</summary>
+    internal ISlotClaim? TakeClaim(ChildTask child) =>
+        _slotClaims is { Count: > 0 } claims && claims.Remove(child, out var claim) ? claim : null;
 
     /// <summary>Why a SpawnAsync spawns nothing: the calling code or the manager has been cancelled; null when it may go on.</summary>
     private OperationCanceledException? RefusalToSpawn()
@@ -222,7 +224,7 @@ public sealed partial class TaskManager : IWaitSource
     {
         if (child.Slot != ChildSlot.Waiting) return new ValueTask<TChild>(child);
         var waiter = new SpawnWaiter<TChild>(this, LoopSynchronizationContext.CurrentOrRoot(_loop), child);
-        child.EnsureCold().SlotClaim = waiter;
+        (_slotClaims ??= new Dictionary<ChildTask, ISlotClaim>(ReferenceEqualityComparer.Instance))[child] = waiter;
         waiter.Begin(CancellationToken.None);
         return waiter.Task;
     }
