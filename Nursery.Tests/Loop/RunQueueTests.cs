@@ -5,6 +5,7 @@ namespace Nursery.Tests.Loop;
 /// <summary>The run queue: FIFO order, and turns that let timers in between batches of ready work.</summary>
 public class RunQueueTests
 {
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void Run_ReadyWorkFromEverySource_RunsInFifoOrder() => Virtual.Run(async loop =>
     {
@@ -23,6 +24,7 @@ public class RunQueueTests
         Assert.Equal(["post 1", "child a", "scheduler task", "post 2", "child b", "main after Yield"], order);
     });
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void Run_WorkPostedWhileRunningWork_RunsAfterEverythingAlreadyQueued() => Virtual.Run(async loop =>
     {
@@ -42,6 +44,7 @@ public class RunQueueTests
         Assert.Equal(["a", "b", "c", "a's follow-up"], order);
     });
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void Turn_SelfRepostingWorkForever_DoesNotStarveADueTimer() => Virtual.Run(async loop =>
     {
@@ -64,6 +67,7 @@ public class RunQueueTests
         Assert.InRange(links, 1, 2); // the timer fires at the first timer phase after it was set, not after the chain
     });
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void Sleep_Zero_WhileTwoChildrenYieldForever_CompletesAndChildrenTakeFairTurns() => Virtual.Run(async loop =>
     {
@@ -83,6 +87,7 @@ public class RunQueueTests
         Assert.Equal(ChildTaskStatus.Cancelled, childB.Status);
     });
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void Sleep_WhileTwoChildrenYieldForeverAndTimeMoves_FiresAtTheFirstTurnPastItsDeadline() => Virtual.Run(async loop =>
     {
