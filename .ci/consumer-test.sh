@@ -177,8 +177,9 @@ var builder = Host.CreateApplicationBuilder(args);
 builder.Logging.ClearProviders();   // only the app's own lines, so the output can be compared exactly
 builder.Services.AddNurseryBackgroundService<Ticker>();
 using var host = builder.Build();
+var loop = host.Services.GetRequiredService<ILoopHost>();   // before RunAsync, which disposes the host when it returns
 await host.RunAsync();
-Console.WriteLine($"host stopped; loop running: {host.Services.GetRequiredService<ILoopHost>().IsRunning}");
+Console.WriteLine($"host stopped; loop running: {loop.IsRunning}");
 
 sealed class Ticker(IHostApplicationLifetime lifetime) : NurseryBackgroundService
 {
