@@ -106,6 +106,15 @@ internal abstract class LoopSynchronizationContext : SynchronizationContext, ICa
     /// <summary>Whether <paramref name="ended"/> ended with a failure that a nested manager's join reported here.</summary>
     public virtual bool Carries(Task ended) => false;
 
+    /// <summary>
+    /// A manager nested here was cancelled by this code's cancellation while it had work to cut short, and its join
+    /// returned normally (a cancellation alone is not an error of the join). A cancel scope needs to know: its body may
+    /// end normally right after that join although the scope's cancellation cut the work short.
+    /// </summary>
+    public virtual void NoteCutShort()
+    {
+    }
+
     /// <summary>Records a node nested in this code: a manager created here, a scope entered here, a child starting here.</summary>
     public abstract void AddNested(ICancelNode node);
 
@@ -196,7 +205,10 @@ internal abstract class LoopSynchronizationContext : SynchronizationContext, ICa
     {
         ArgumentNullException.ThrowIfNull(d);
         if (_abandoned || Run.IsAbandoned) return; // abandoned code never resumes, not even in a later run
-        Loop.Post(new WorkItem(d, state, this));
+        var loop = Loop;
+        // From another thread on a virtual clock: an await that completed off the loop. Counted, and fatal when strict.
+        if (loop.NotesCrossThreadResume) loop.NoteCrossThreadResume(this, d, state);
+        loop.Post(new WorkItem(d, state, this));
     }
 
     /// <summary>Runs the callback on the loop and waits for it. Inline when already on the loop thread.</summary>

@@ -30,8 +30,8 @@ public partial class ChildTask
     /// <summary>Puts the child on the loop's run queue.</summary>
     internal void EnqueueStart() => Manager.Loop.Enqueue(new WorkItem(s_start, this, Context));
 
-    /// <summary>The scheduled start time has come: start on this turn's run queue.</summary>
-    void ITimerTarget.OnTimer() => EnqueueStart();
+    /// <summary>The scheduled start time has come: start on this turn's run queue, or wait for a slot under a limit.</summary>
+    void ITimerTarget.OnTimer() => Manager.StartOrWait(this);
 
     /// <summary>Ends a RunAsync body scope: its leftover sleeps are cancelled, like a child's.</summary>
     internal void EndBodyScope(ChildTaskStatus status, Exception? failure)
@@ -192,6 +192,7 @@ public partial class ChildTask
     {
         Debug.Assert(!IsEnded, "A child ends exactly once.");
         if (failure is not null) EnsureCold().Failure = failure;
+        _spawnedAt = Manager.Loop.Now; // from now on the end time (see the field)
         _status = status;
         // Pairs with the fences in GetCompletionTask: a source installed concurrently is either seen here or sees the final status.
         Interlocked.MemoryBarrier();

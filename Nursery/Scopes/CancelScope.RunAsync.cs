@@ -174,11 +174,29 @@ public sealed partial class CancelScope
         loop.Trace?.ScopeExited(context);
 
         Exception? failure = null;
-        if (body.IsCompletedSuccessfully)
+        var ownCancellationIsCaught = _cancelRequested && (_shield || !context.ParentContext.IsCancelled);
+        if (body.IsCompletedSuccessfully && context.WasCutShort)
+        {
+            // The body ended normally right after the join of a manager that the cancellation cut short (a join returns
+            // normally when cancelled): the body was cut short all the same. The scope's own cancellation is absorbed as
+            // if the body had ended with it; one from outside passes through, rather than let the caller go on as if the
+            // work had finished.
+            if (ownCancellationIsCaught)
+            {
+                _cancelledCaught = true;
+                _caught = context.CancellationException();
+            }
+            else
+            {
+                failure = context.CancellationException();
+                context.ParentContext.NoteCutShort();
+            }
+        }
+        else if (body.IsCompletedSuccessfully)
         {
             // ran to the end
         }
-        else if (TaskOutcomes.IsCancellation(body) && _cancelRequested && (_shield || !context.ParentContext.IsCancelled) && !context.Carries(body))
+        else if (TaskOutcomes.IsCancellation(body) && ownCancellationIsCaught && !context.Carries(body))
         {
             // Cut short by this scope's own cancellation, and nothing from outside is pending for the caller: absorb it.
             _cancelledCaught = true;
