@@ -15,6 +15,26 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+# Fails unless the package <id> restored from the local feed holds every file named, and its README (the package
+# page's, from PACKAGE.md) has no relative link, which would be broken on a package page.
+check_restored() { # id file...
+    local restored="$NUGET_PACKAGES/$1/$version" f
+    shift
+    for f in "$@"; do
+        [ -f "$restored/$f" ] || { echo "!! the package restored from the local feed ($restored) has no $f"; exit 1; }
+    done
+    if grep -nP '\]\((?!https?://|#)' "$restored/README.md"; then
+        echo "!! the package README has relative links (above), which are broken on a package page"; exit 1
+    fi
+}
+
+# Fails unless the app's actual.txt is its expected.txt.
+check_output() { # what
+    if ! diff -u expected.txt actual.txt; then
+        echo "!! $1 output differs from the expected output (diff above: - expected, + actual)"; exit 1
+    fi
+}
+
 work="$(mktemp -d "${TMPDIR:-/tmp}/nursery-consumer.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 feed="$work/feed"
@@ -110,21 +130,9 @@ echo "-- building and running the consumer (warnings as errors)"
 dotnet build -c Release -nologo -clp:NoSummary -v:q -p:TreatWarningsAsErrors=true -p:NuGetAudit=false
 dotnet bin/Release/net10.0/Consumer.dll > actual.txt
 
-restored="$NUGET_PACKAGES/nursery/$version"
-for f in lib/net10.0/Nursery.dll lib/net10.0/Nursery.xml README.md \
-         analyzers/dotnet/cs/Nursery.Analyzers.dll analyzers/dotnet/cs/Nursery.Analyzers.CodeFixes.dll; do
-    [ -f "$restored/$f" ] || { echo "!! the package restored from the local feed has no $f"; exit 1; }
-done
-
-# The package page shows that README (Nursery/PACKAGE.md): a relative link would be broken there.
-if grep -nP '\]\((?!https?://|#)' "$restored/README.md"; then
-    echo "!! the package README has relative links (above), which are broken on a package page"; exit 1
-fi
-
-if ! diff -u expected.txt actual.txt; then
-    echo "!! consumer output differs from the expected output (diff above: - expected, + actual)"
-    exit 1
-fi
+check_restored nursery lib/net10.0/Nursery.dll lib/net10.0/Nursery.xml README.md \
+    analyzers/dotnet/cs/Nursery.Analyzers.dll analyzers/dotnet/cs/Nursery.Analyzers.CodeFixes.dll
+check_output consumer
 echo "-- consumer output matches ($(wc -l < expected.txt) lines)"
 
 echo "-- the package's analyzers fire on a throw-away file with one mistake per rule"
@@ -177,8 +185,9 @@ var builder = Host.CreateApplicationBuilder(args);
 builder.Logging.ClearProviders();   // only the app's own lines, so the output can be compared exactly
 builder.Services.AddNurseryBackgroundService<Ticker>();
 using var host = builder.Build();
+var loop = host.Services.GetRequiredService<ILoopHost>();   // before RunAsync, which disposes the host when it returns
 await host.RunAsync();
-Console.WriteLine($"host stopped; loop running: {host.Services.GetRequiredService<ILoopHost>().IsRunning}");
+Console.WriteLine($"host stopped; loop running: {loop.IsRunning}");
 
 sealed class Ticker(IHostApplicationLifetime lifetime) : NurseryBackgroundService
 {
@@ -216,15 +225,6 @@ echo "-- building and running the worker (warnings as errors, the package's anal
 dotnet build -c Release -nologo -clp:NoSummary -v:q -p:TreatWarningsAsErrors=true -p:NuGetAudit=false
 timeout 60 dotnet bin/Release/net10.0/ConsumerWorker.dll > actual.txt
 
-restored="$NUGET_PACKAGES/nursery.extensions.hosting/$version"
-for f in lib/net10.0/Nursery.Extensions.Hosting.dll lib/net10.0/Nursery.Extensions.Hosting.xml README.md; do
-    [ -f "$restored/$f" ] || { echo "!! the hosting package restored from the local feed has no $f"; exit 1; }
-done
-if grep -nP '\]\((?!https?://|#)' "$restored/README.md"; then
-    echo "!! the hosting package README has relative links (above), which are broken on a package page"; exit 1
-fi
-if ! diff -u expected.txt actual.txt; then
-    echo "!! worker output differs from the expected output (diff above: - expected, + actual)"
-    exit 1
-fi
+check_restored nursery.extensions.hosting lib/net10.0/Nursery.Extensions.Hosting.dll lib/net10.0/Nursery.Extensions.Hosting.xml README.md
+check_output worker
 echo "-- consumer output matches ($console_lines lines); the package's 5 analyzers fire; the worker app shuts down cleanly ($(wc -l < expected.txt) lines)"

@@ -24,8 +24,9 @@ internal static partial class NurseryLog
     public static partial void LoopStopped(ILogger logger, string loopName, long elapsedMilliseconds);
 
     [LoggerMessage(EventId = 4, EventName = "LoopStopTimedOut", Level = LogLevel.Warning,
-        Message = "Nursery loop \"{LoopName}\" had not stopped when the host's shutdown timeout expired: some work ignores cancellation. " +
-                  "The host stops without it; the loop gives that work up after its StopTimeout ({StopTimeout}). " +
+        Message = "Nursery loop \"{LoopName}\" had not stopped when the host's shutdown timeout expired: work on it has not ended since it was cancelled " +
+                  "(or the services that stopped before the loop used up the time). The host stops without waiting; the loop gives such work up " +
+                  "after its StopTimeout ({StopTimeout}). " +
                   "Pass the CancellationToken on, or reach a checkpoint (EventLoop.Sleep, EventLoop.Yield), in every long wait.")]
     public static partial void LoopStopTimedOut(ILogger logger, string loopName, TimeSpan stopTimeout);
 

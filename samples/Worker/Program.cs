@@ -20,7 +20,7 @@ builder.Logging.AddSimpleConsole(options =>
 builder.Services.AddNurseryBackgroundService<OrderPipeline>();
 
 // --run-for <seconds> arrives as the configuration key "run-for" (the host reads the command line).
-using var stopAfter = new CancellationTokenSource();
+TimeSpan? runFor = null;
 if (builder.Configuration.GetValue<string>("run-for") is { } text)
 {
     if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || seconds <= 0)
@@ -28,10 +28,16 @@ if (builder.Configuration.GetValue<string>("run-for") is { } text)
         Console.Error.WriteLine($"--run-for expects a positive number of seconds, such as --run-for 2 (got \"{text}\").");
         return 2;
     }
-    // Cancelling the token RunAsync watches stops the host exactly as SIGTERM does (IHostApplicationLifetime.StopApplication).
-    stopAfter.CancelAfter(TimeSpan.FromSeconds(seconds));
+    runFor = TimeSpan.FromSeconds(seconds);
 }
 
 using var host = builder.Build();
+using var stopAfter = new CancellationTokenSource();
+// Counted from the moment the application has started, however long the start took. Cancelling the token RunAsync
+// watches stops the host exactly as SIGTERM does (IHostApplicationLifetime.StopApplication).
+if (runFor is { } duration)
+{
+    host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(() => stopAfter.CancelAfter(duration));
+}
 await host.RunAsync(stopAfter.Token);
 return 0;
