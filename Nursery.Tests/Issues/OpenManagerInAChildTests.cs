@@ -58,26 +58,28 @@ public class OpenManagerInAChildTests
     });
 
     [Fact]
-    public void LoopThreadDispose_WorkEndingWithAnOpenManager_LeavesNoChildRunning() => Guard.Run(() =>
+    public void LoopThreadDispose_AChildOfTheWorkEndedWithAnOpenManager_LeavesNoChildRunning() => Guard.Run(() =>
     {
         ChildTask? grandchild = null;
-        var started = new ManualResetEventSlim();
         Task submitted;
         using (var host = new LoopThread())
         {
             submitted = host.Submit(async ct =>
             {
-                var inner = new TaskManager(EventLoop.Current!); // never joined
-                grandchild = inner.Spawn(() => EventLoop.Sleep(TimeSpan.FromHours(1)));
-                started.Set();
-                await EventLoop.Sleep(TimeSpan.FromHours(1), ct);
+                await using var outer = new TaskManager(EventLoop.Current!);
+                outer.Spawn(async () =>
+                {
+                    var inner = new TaskManager(EventLoop.Current!); // never joined
+                    grandchild = inner.Spawn(() => EventLoop.Sleep(TimeSpan.FromHours(1)));
+                    await EventLoop.Yield();
+                });
             });
-            Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
-        } // Dispose: stops the loop, cancelling the work
+            Assert.True(((IAsyncResult)submitted).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(10)), "the work did not end");
+        } // Dispose: the host has stopped when this returns
 
         Assert.NotEqual(ChildTaskStatus.Running, grandchild!.Status);
-        Assert.True(grandchild.Completion.IsCompleted);
-        Assert.True(submitted.IsCompleted);
+        Assert.True(((IAsyncResult)grandchild.Completion).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(10)), "the grandchild's Completion never ended");
+        Assert.IsType<InvalidOperationException>(submitted.Exception?.InnerException);
     });
 
     /// <summary>Waits until cancelled, then fails from its cleanup.</summary>
