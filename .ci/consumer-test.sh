@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Consumer test: the path a real user takes. Packs the library into a throw-away local feed, creates a fresh
-# `dotnet new console` project outside the repository that references the package by version from that feed, builds
-# it with warnings as errors and checks the exact output of a small program that uses EventLoop and TaskManager.
-# Then checks that the package's Roslyn analyzers (analyzers/dotnet/cs) are restored and fire on a throw-away file.
+# Consumer test: the path a real user takes. Packs both packages (Nursery, Nursery.Extensions.Hosting) into a
+# throw-away local feed, creates a fresh `dotnet new console` project outside the repository that references Nursery
+# by version from that feed, builds it with warnings as errors and checks the exact output of a small program that
+# uses EventLoop and TaskManager. Then checks that the package's Roslyn analyzers (analyzers/dotnet/cs) are restored
+# and fire on a throw-away file. Last, a fresh `dotnet new worker` app references Nursery.Extensions.Hosting from the
+# feed, runs a NurseryBackgroundService on the generic host and shuts down.
 #
 # Leaves nothing behind: the feed, the project and the NuGet package cache it restores into (NUGET_PACKAGES) are
 # all in one temp folder, so the user's global cache never holds this build of the package and a stale package
@@ -18,8 +20,9 @@ trap 'rm -rf "$work"' EXIT
 feed="$work/feed"
 app="$work/app"
 
-echo "-- packing Nursery into $feed"
+echo "-- packing Nursery and Nursery.Extensions.Hosting into $feed"
 dotnet pack "$root/Nursery/Nursery.csproj" -c Release -o "$feed" -nologo -clp:NoSummary -v:q
+dotnet pack "$root/Nursery.Extensions.Hosting/Nursery.Extensions.Hosting.csproj" -c Release -o "$feed" -nologo -clp:NoSummary -v:q
 # The version is whatever MinVer computed from this clone's git tags while packing (0.0.0-alpha.0.N in a clone without
 # tags or a shallow one), so it is read from the package pack produced: MSBuild's -getProperty:Version evaluates the
 # project without running MinVer's target and would miss it.
@@ -29,7 +32,9 @@ packages=("$feed"/Nursery.[0-9]*.nupkg)
 version="$(basename "${packages[0]}" .nupkg)"
 version="${version#Nursery.}"
 [ -f "$feed/Nursery.$version.snupkg" ] || { echo "!! pack did not produce Nursery.$version.snupkg"; ls -l "$feed"; exit 1; }
-echo "-- packed Nursery $version"
+[ -f "$feed/Nursery.Extensions.Hosting.$version.nupkg" ] && [ -f "$feed/Nursery.Extensions.Hosting.$version.snupkg" ] \
+    || { echo "!! pack did not produce Nursery.Extensions.Hosting.$version.nupkg and .snupkg (same version as Nursery)"; ls -l "$feed"; exit 1; }
+echo "-- packed Nursery and Nursery.Extensions.Hosting $version"
 
 echo "-- creating a console project that references Nursery $version"
 mkdir -p "$app"
@@ -44,7 +49,7 @@ cat > nuget.config <<XML
     <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
   </packageSources>
   <packageSourceMapping>
-    <packageSource key="local"><package pattern="Nursery" /></packageSource>
+    <packageSource key="local"><package pattern="Nursery" /><package pattern="Nursery.*" /></packageSource>
     <packageSource key="nuget.org"><package pattern="*" /></packageSource>
   </packageSourceMapping>
 </configuration>
@@ -153,4 +158,73 @@ for expected in "(13,.*NURSERY001" "(14,.*NURSERY002" "(15,.*NURSERY003" "(7,.*N
 done
 grep -o "Misuse.cs([0-9,]*): warning NURSERY[0-9]*" analyzers.log | sort -u | sed 's/^/   /'
 rm Misuse.cs
-echo "-- consumer output matches ($(wc -l < expected.txt) lines); the package's 5 analyzers fire"
+console_lines=$(wc -l < expected.txt)
+
+echo "-- creating a worker project (dotnet new worker) that references Nursery.Extensions.Hosting $version"
+worker="$work/worker"
+mkdir -p "$worker"
+cp "$app/nuget.config" "$worker/"
+cd "$worker"
+dotnet new worker --name ConsumerWorker --output . --framework net10.0 >/dev/null
+dotnet add package Nursery.Extensions.Hosting --version "[$version]" >/dev/null
+rm Worker.cs
+
+cat > Program.cs <<'CS'
+using Nursery;
+using Nursery.Extensions.Hosting;
+
+var builder = Host.CreateApplicationBuilder(args);
+builder.Logging.ClearProviders();   // only the app's own lines, so the output can be compared exactly
+builder.Services.AddNurseryBackgroundService<Ticker>();
+using var host = builder.Build();
+await host.RunAsync();
+Console.WriteLine($"host stopped; loop running: {host.Services.GetRequiredService<ILoopHost>().IsRunning}");
+
+sealed class Ticker(IHostApplicationLifetime lifetime) : NurseryBackgroundService
+{
+    protected override async Task ExecuteAsync(TaskManager tm, CancellationToken stoppingToken)
+    {
+        tm.Spawn(async () =>
+        {
+            try { await Task.Delay(Timeout.Infinite, stoppingToken); }
+            finally { Console.WriteLine("waiter: its finally block ran"); }
+        }, "waiter");
+        tm.Spawn(async ct =>
+        {
+            for (var i = 1; i <= 3; i++)
+            {
+                await EventLoop.Sleep(TimeSpan.FromMilliseconds(50), ct);
+                Console.WriteLine($"tick {i} on the loop thread: {EventLoop.Current is not null}");
+            }
+            Console.WriteLine("ticker: stopping the application");
+            lifetime.StopApplication();     // what SIGTERM does
+        }, "ticker");
+    }
+}
+CS
+
+cat > expected.txt <<'TXT'
+tick 1 on the loop thread: True
+tick 2 on the loop thread: True
+tick 3 on the loop thread: True
+ticker: stopping the application
+waiter: its finally block ran
+host stopped; loop running: False
+TXT
+
+echo "-- building and running the worker (warnings as errors, the package's analyzers on)"
+dotnet build -c Release -nologo -clp:NoSummary -v:q -p:TreatWarningsAsErrors=true -p:NuGetAudit=false
+timeout 60 dotnet bin/Release/net10.0/ConsumerWorker.dll > actual.txt
+
+restored="$NUGET_PACKAGES/nursery.extensions.hosting/$version"
+for f in lib/net10.0/Nursery.Extensions.Hosting.dll lib/net10.0/Nursery.Extensions.Hosting.xml README.md; do
+    [ -f "$restored/$f" ] || { echo "!! the hosting package restored from the local feed has no $f"; exit 1; }
+done
+if grep -nP '\]\((?!https?://|#)' "$restored/README.md"; then
+    echo "!! the hosting package README has relative links (above), which are broken on a package page"; exit 1
+fi
+if ! diff -u expected.txt actual.txt; then
+    echo "!! worker output differs from the expected output (diff above: - expected, + actual)"
+    exit 1
+fi
+echo "-- consumer output matches ($console_lines lines); the package's 5 analyzers fire; the worker app shuts down cleanly ($(wc -l < expected.txt) lines)"

@@ -50,7 +50,7 @@ public class ThreadAffinityTests
 
     [Fact]
     public void TaskManager_NullLoop_ThrowsArgumentNullException() => Virtual.Run(async loop =>
-        Assert.Equal("loop", Assert.Throws<ArgumentNullException>(() => new TaskManager(null!)).ParamName));
+        Assert.Equal("loop", Assert.Throws<ArgumentNullException>(() => new TaskManager((EventLoop)null!)).ParamName));
 
     [Fact]
     public void LoopOnlyMembers_UsedFromAnotherThreadWhileTheLoopRuns_ThrowInvalidOperationExceptionAndChangeNothing() => Virtual.Run(async loop =>

@@ -205,7 +205,10 @@ internal abstract class LoopSynchronizationContext : SynchronizationContext, ICa
     {
         ArgumentNullException.ThrowIfNull(d);
         if (_abandoned || Run.IsAbandoned) return; // abandoned code never resumes, not even in a later run
-        Loop.Post(new WorkItem(d, state, this));
+        var loop = Loop;
+        // From another thread on a virtual clock: an await that completed off the loop. Counted, and fatal when strict.
+        if (loop.NotesCrossThreadResume) loop.NoteCrossThreadResume(this, d, state);
+        loop.Post(new WorkItem(d, state, this));
     }
 
     /// <summary>Runs the callback on the loop and waits for it. Inline when already on the loop thread.</summary>

@@ -30,8 +30,8 @@ public partial class ChildTask
     /// <summary>Puts the child on the loop's run queue.</summary>
     internal void EnqueueStart() => Manager.Loop.Enqueue(new WorkItem(s_start, this, Context));
 
-    /// <summary>The scheduled start time has come: start on this turn's run queue.</summary>
-    void ITimerTarget.OnTimer() => EnqueueStart();
+    /// <summary>The scheduled start time has come: start on this turn's run queue, or wait for a slot under a limit.</summary>
+    void ITimerTarget.OnTimer() => Manager.StartOrWait(this);
 
     /// <summary>Ends a RunAsync body scope: its leftover sleeps are cancelled, like a child's.</summary>
     internal void EndBodyScope(ChildTaskStatus status, Exception? failure)
@@ -166,10 +166,11 @@ public partial class ChildTask
             StoreResult(task);
             status = ChildTaskStatus.Completed;
         }
-        else if (TaskOutcomes.IsCancellation(task) && !Carries(task) && (Context.IsCancelled || Manager.ClaimsOutsideCancellation(task)))
+        else if (TaskOutcomes.IsCancellation(task) && ((!Carries(task) && Context.IsCancelled) || Manager.ClaimsOutsideCancellation(task)))
         {
             // Cancelled by the tree above it: not a failure. (An OperationCanceledException that carries the outside
-            // token of an enclosing manager is that manager's cancellation, even if it outran the token's callback.)
+            // token of an enclosing manager is that manager's cancellation, even if it outran the token's callback, and
+            // even when a nested join threw it: that join was cancelled by the same token.)
             status = ChildTaskStatus.Cancelled;
         }
         else
@@ -192,6 +193,7 @@ public partial class ChildTask
     {
         Debug.Assert(!IsEnded, "A child ends exactly once.");
         if (failure is not null) EnsureCold().Failure = failure;
+        _spawnedAt = Manager.Loop.Now; // from now on the end time (see the field)
         _status = status;
         // Pairs with the fences in GetCompletionTask: a source installed concurrently is either seen here or sees the final status.
         Interlocked.MemoryBarrier();

@@ -44,8 +44,12 @@ public partial class ChildTask : ITimerTarget
     /// <summary>Current status; written on the loop thread, read anywhere.</summary>
     private volatile ChildTaskStatus _status;
 
-    /// <summary>Loop time of the turn in which the child was spawned or scheduled, for the age shown by DumpTree.</summary>
-    private readonly TimeSpan _spawnedAt;
+    /// <summary>
+    /// While the child is live: the loop time of the turn in which it was spawned or scheduled (the age DumpTree shows).
+    /// Once it has ended: the loop time at which it ended (the order <see cref="TaskManager.WhenEach"/> yields in).
+    /// One field for both, since nothing reads the spawn time of an ended child. Loop thread only.
+    /// </summary>
+    private TimeSpan _spawnedAt;
 
     private protected ChildTask(TaskManager manager, int id, object? body)
     {
@@ -92,8 +96,11 @@ public partial class ChildTask : ITimerTarget
     /// <summary>Where the child was spawned ("path:line"), when known.</summary>
     internal string? SpawnSite => _cold?.SpawnSite;
 
-    /// <summary>Loop time when the child was spawned or scheduled.</summary>
+    /// <summary>Loop time when the child was spawned or scheduled (live children only).</summary>
     internal TimeSpan SpawnedAt => _spawnedAt;
+
+    /// <summary>Loop time when the child ended (ended children only).</summary>
+    internal TimeSpan EndedAt => _spawnedAt;
 
     /// <summary>A label for dumps, traces and messages: "#id" or "#id name".</summary>
     internal string Label => Name is { } name ? $"#{Id} {name}" : $"#{Id}";

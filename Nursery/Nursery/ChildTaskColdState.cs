@@ -39,6 +39,9 @@ internal sealed class ChildTaskColdState
     /// <summary>Where the child was spawned ("path:line"), when known.</summary>
     public string? SpawnSite;
 
+    /// <summary>A SpawnAsync waiting until this child gets a slot of its bounded manager (an <see cref="ISlotClaim"/>). Loop thread only.</summary>
+    public ISlotClaim? SlotClaim;
+
     /// <summary>Slot in the loop's timer heap while a scheduled child waits; -1 otherwise. Loop thread only.</summary>
     public int TimerIndex = -1;
 }
