@@ -180,7 +180,8 @@ public partial class ChildTask
         }
         // A manager the body opened and never joined: its children are cancelled and joined by this child's manager,
         // and the child fails with an error that says so (its own failure, if it had one, comes first).
-        if (TaskManager.OrphanOpenManagers(Context, $"child {Label}") is { } leaked && status != ChildTaskStatus.Faulted)
+        // (The check first: the message is built only when something was nested, not for every child that ends.)
+        if (Context.Nested is { Count: > 0 } && TaskManager.OrphanOpenManagers(Context, $"child {Label}") is { } leaked && status != ChildTaskStatus.Faulted)
         {
             status = ChildTaskStatus.Faulted;
             failure = leaked;
