@@ -179,7 +179,7 @@ public partial class ChildTask
         }
         // A manager the body opened and never joined: its children are cancelled and joined by this child's manager,
         // and the child fails with an error that says so (its own failure, if it had one, comes first).
-        if (TaskManager.OrphanOpenManagers(Context, $"child {Label}") is { } leaked && status != ChildTaskStatus.Faulted)
+        if (TaskManager.OrphanOpenManagers(Context, static self => $"child {self.Label}", this) is { } leaked && status != ChildTaskStatus.Faulted)
         {
             status = ChildTaskStatus.Faulted;
             failure = leaked;
