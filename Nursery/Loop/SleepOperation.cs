@@ -1,3 +1,5 @@
+using System.Threading.Tasks.Sources;
+
 namespace Nursery;
 
 /// <summary>
@@ -11,23 +13,16 @@ namespace Nursery;
 /// the run queue, under the awaiting code's context; it never runs inline in the middle of those calls. Loop thread
 /// only, except that a continuation registered from another thread is handed to the loop.
 /// </remarks>
-internal class SleepOperation : ITimerTarget
+internal class SleepOperation : ITimerTarget, IValueTaskSource
 {
-    /// <summary>Runs a continuation from the run queue (its state is the continuation).</summary>
-    internal static readonly SendOrPostCallback RunContinuation = static state => ((Action)state!)();
-
     /// <summary>Registers a continuation that arrived from another thread, on the loop thread.</summary>
-    private static readonly SendOrPostCallback s_registerOnLoop = static state =>
-    {
-        var (op, continuation) = ((SleepOperation, Action))state!;
-        op.OnCompleted(continuation);
-    };
+    private static readonly SendOrPostCallback s_registerOnLoop = static state => ((OffLoopAwait)state!).Register();
 
     /// <summary>Completes the task of a cancelled sleep on its own turn.</summary>
     private static readonly SendOrPostCallback s_cancelTask = static state =>
     {
         var op = (SleepOperation)state!;
-        op._task!.TrySetCanceled(op._exception ??= op.CreateException());
+        ((CheckpointTaskSource)op._extra!).TrySetCanceled(op.Exception);
     };
 
     /// <summary>The loop whose heap holds this sleep.</summary>
@@ -36,17 +31,24 @@ internal class SleepOperation : ITimerTarget
     /// <summary>Pending, then Slept, Cancelled or CancelledByToken.</summary>
     private SleepState _state;
 
-    /// <summary>The awaiting code's continuation while pending; null until it awaits.</summary>
-    private Action? _continuation;
+    /// <summary>Set once a second await arrived while the first was pending (its GetResult then says so).</summary>
+    private bool _awaitedTwice;
+
+    /// <summary>The run-queue callback that resumes the awaiting code while pending; null until it awaits.</summary>
+    private SendOrPostCallback? _continuation;
+
+    /// <summary>The state for <see cref="_continuation"/> (the awaiting method's state machine box, usually).</summary>
+    private object? _continuationState;
 
     /// <summary>The context the continuation resumes under (the awaiting code's).</summary>
     private LoopSynchronizationContext? _resumeIn;
 
-    /// <summary>The task handed out by <see cref="AsTask"/>, if anyone asked for one.</summary>
-    private CheckpointTaskSource? _task;
-
-    /// <summary>The exception of a cancelled sleep, made on first use and then given to every await.</summary>
-    private OperationCanceledException? _exception;
+    /// <summary>
+    /// What few sleeps need, in one field: the <see cref="CheckpointTaskSource"/> handed out by <see cref="AsTask"/> (if
+    /// anyone asked for one), or the exception of a cancelled sleep that has none (made on first use, then given to every
+    /// await; with a task, the task source keeps it).
+    /// </summary>
+    private object? _extra;
 
     public SleepOperation(EventLoop loop, LoopSynchronizationContext node)
     {
@@ -113,24 +115,40 @@ internal class SleepOperation : ITimerTarget
         Complete(byToken ? SleepState.CancelledByToken : SleepState.Cancelled);
     }
 
-    /// <summary>Registers the awaiting code's continuation.</summary>
-    public void OnCompleted(Action continuation)
+    /// <summary>Whether the sleep is pending, slept, or was cancelled.</summary>
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _state switch
+    {
+        SleepState.Pending => ValueTaskSourceStatus.Pending,
+        SleepState.Slept => ValueTaskSourceStatus.Succeeded,
+        _ => ValueTaskSourceStatus.Canceled,
+    };
+
+    /// <inheritdoc cref="GetResult()" />
+    void IValueTaskSource.GetResult(short token) => GetResult();
+
+    /// <summary>Registers the awaiting code's continuation: it resumes on the loop, under the awaiting code's context.</summary>
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
     {
         if (EventLoop.Current != Loop)
         {
-            Loop.Post(new WorkItem(s_registerOnLoop, (this, continuation), Loop.RootContext));
+            Loop.Post(new WorkItem(s_registerOnLoop, new OffLoopAwait(this, continuation, state, flags), Loop.RootContext));
             return;
         }
+        var resumeIn = LoopSynchronizationContext.CurrentOn(Loop) ?? Node;
         if (_continuation is not null)
         {
-            throw new InvalidOperationException(
-                "This sleep is already being awaited: a checkpoint can be awaited by one piece of code at a time. " +
-                "Convert it to a Task (AsTask) to wait for it in several places.");
+            // A second await while the first is pending. Throwing here would not reach the awaiting code (the runtime
+            // rethrows it on the thread pool, which ends the process): it resumes on the next turn instead, where
+            // GetResult throws, and the first await is left as it was.
+            _awaitedTwice = true;
+            var second = CheckpointContinuation.Prepare(continuation, state, flags, resumeIn, onLoop: true, out var secondState);
+            Loop.Enqueue(new WorkItem(second, secondState, resumeIn));
+            return;
         }
-        var resumeIn = SynchronizationContext.Current as LoopSynchronizationContext;
-        _resumeIn = resumeIn is not null && resumeIn.Loop == Loop ? resumeIn : Node;
-        if (_state == SleepState.Pending) _continuation = continuation;
-        else Loop.Enqueue(new WorkItem(RunContinuation, continuation, _resumeIn));
+        _continuation = CheckpointContinuation.Prepare(continuation, state, flags, resumeIn, onLoop: true, out var itemState);
+        _continuationState = itemState;
+        _resumeIn = resumeIn;
+        if (_state != SleepState.Pending) Resume();
     }
 
     /// <summary>
@@ -147,9 +165,9 @@ internal class SleepOperation : ITimerTarget
             case SleepState.Slept:
                 return Task.CompletedTask;
             case SleepState.Pending:
-                return (_task ??= new CheckpointTaskSource()).Task;
+                return ((CheckpointTaskSource)(_extra ??= new CheckpointTaskSource())).Task;
             default:
-                return TaskOutcomes.Canceled(_exception ??= CreateException());
+                return _extra is CheckpointTaskSource source ? source.Task : TaskOutcomes.Canceled(Exception);
         }
     }
 
@@ -160,12 +178,16 @@ internal class SleepOperation : ITimerTarget
         {
             case SleepState.Slept:
                 return;
+            case SleepState.Pending when _awaitedTwice:
+                throw new InvalidOperationException(
+                    "This sleep is already being awaited: a checkpoint can be awaited by one piece of code at a time. " +
+                    "Convert it to a Task (AsTask) to wait for it in several places.");
             case SleepState.Pending:
                 throw new InvalidOperationException(
                     "This sleep has not ended: waiting for it with GetAwaiter().GetResult() or .Wait() would block the loop " +
                     "thread that has to end it (a deadlock). Await it instead.");
             default:
-                throw _exception ??= CreateException();
+                throw Exception;
         }
     }
 
@@ -179,14 +201,40 @@ internal class SleepOperation : ITimerTarget
     private void Complete(SleepState state)
     {
         _state = state;
-        if (_task is { } task)
+        if (_extra is CheckpointTaskSource task)
         {
             if (state == SleepState.Slept) task.TrySetResult();
             else Loop.Enqueue(new WorkItem(s_cancelTask, this, Node)); // not inline in the middle of a Cancel() call
         }
-        if (_continuation is not { } continuation) return;
+        if (_continuation is not null) Resume();
+    }
+
+    /// <summary>Queues the awaiting code's continuation, once.</summary>
+    private void Resume()
+    {
+        var item = new WorkItem(_continuation!, _continuationState, _resumeIn!);
         _continuation = null;
-        Loop.Enqueue(new WorkItem(RunContinuation, continuation, _resumeIn!));
+        _continuationState = null;
+        Loop.Enqueue(item);
+    }
+
+    /// <summary>The exception of a cancelled sleep: the same object for every await and for its task.</summary>
+    private OperationCanceledException Exception
+    {
+        get
+        {
+            switch (_extra)
+            {
+                case OperationCanceledException made:
+                    return made;
+                case CheckpointTaskSource source:
+                    return source.Cancellation ??= CreateException();
+                default:
+                    var created = CreateException();
+                    _extra = created;
+                    return created;
+            }
+        }
     }
 
     private OperationCanceledException CreateException()
@@ -197,5 +245,11 @@ internal class SleepOperation : ITimerTarget
         if (Node.IsCancelled) return Node.CancellationException();
         // The node was not cancelled: the code that started the sleep ended and left it behind (a WhenAny loser).
         return new TaskCanceledException("The sleep was cancelled because the code that started it has ended.", null, Node.CancelledToken);
+    }
+
+    /// <summary>An await that registered from another thread, carried to the loop thread.</summary>
+    private sealed class OffLoopAwait(SleepOperation sleep, Action<object?> continuation, object? state, ValueTaskSourceOnCompletedFlags flags)
+    {
+        public void Register() => ((IValueTaskSource)sleep).OnCompleted(continuation, state, 0, flags);
     }
 }

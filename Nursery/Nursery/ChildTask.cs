@@ -41,11 +41,17 @@ public partial class ChildTask : ITimerTarget
     /// <summary>State few children need, made on first use (thread-safely: Completion may be asked for anywhere).</summary>
     private ChildTaskColdState? _cold;
 
-    /// <summary>Current status; written on the loop thread, read anywhere.</summary>
-    private volatile ChildTaskStatus _status;
+    /// <summary>
+    /// Current status (a <see cref="ChildTaskStatus"/>); written on the loop thread, read anywhere. A byte, so that it and
+    /// <see cref="_watch"/> share one slot of the object.
+    /// </summary>
+    private volatile byte _status;
 
     /// <summary>Loop time of the turn in which the child was spawned or scheduled, for the age shown by DumpTree.</summary>
     private readonly TimeSpan _spawnedAt;
+
+    /// <summary>How the end of the body is watched for (see <see cref="NoteAwaiting"/>). Loop thread only.</summary>
+    private BodyWatch _watch;
 
     private protected ChildTask(TaskManager manager, int id, object? body)
     {
@@ -71,10 +77,10 @@ public partial class ChildTask : ITimerTarget
     public int Id { get; }
 
     /// <summary>Where the child is in its life: Scheduled, Running, then Completed, Faulted or Cancelled.</summary>
-    public ChildTaskStatus Status => _status;
+    public ChildTaskStatus Status => (ChildTaskStatus)_status;
 
     /// <summary>The exception the child failed with when <see cref="Status"/> is <see cref="ChildTaskStatus.Faulted"/>; otherwise null.</summary>
-    public Exception? Exception => _status == ChildTaskStatus.Faulted ? _cold!.Failure : null;
+    public Exception? Exception => Status == ChildTaskStatus.Faulted ? _cold!.Failure : null;
 
     /// <summary>
     /// A task that ends when the child ends: successfully when it completed, with the child's own exception
@@ -108,7 +114,7 @@ public partial class ChildTask : ITimerTarget
     internal bool IsCancellationRequested => Context.IsCancelled;
 
     /// <summary>Whether the child has reached a final status.</summary>
-    internal bool IsEnded => _status >= ChildTaskStatus.Completed;
+    internal bool IsEnded => Status >= ChildTaskStatus.Completed;
 
     /// <summary>While the child is starting (<see cref="TaskManager.StartAsync"/>): the code that started it; null otherwise.</summary>
     internal LoopSynchronizationContext? StartingUnder => _cold?.StartingUnder;
@@ -165,7 +171,7 @@ public partial class ChildTask : ITimerTarget
 
     /// <summary>Creates the state that runs a <see cref="TaskManager.RunAsync(Func{TaskManager, Task})"/> body: a child that is not listed in the manager.</summary>
     internal static ChildTask CreateBodyScope(TaskManager manager, int id) =>
-        new(manager, id, (object?)null) { _status = ChildTaskStatus.Running };
+        new(manager, id, (object?)null) { _status = (byte)ChildTaskStatus.Running };
 
     /// <summary>Records the optional name and spawn site. Called once, right after construction.</summary>
     internal void Describe(string? name, string? spawnSite)
@@ -192,7 +198,7 @@ public partial class ChildTask : ITimerTarget
     internal bool OnCancelled()
     {
         Manager.Loop.Trace?.CancelRequested(this);
-        if (_status != ChildTaskStatus.Scheduled) return true;
+        if (Status != ChildTaskStatus.Scheduled) return true;
         Manager.Loop.Timers.Remove(this);
         _work = null;
         _executionContext = null;
