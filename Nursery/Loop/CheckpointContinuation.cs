@@ -51,17 +51,31 @@ internal static class CheckpointContinuation
     public static SendOrPostCallback Prepare(
         Action<object?> continuation, object? state, ValueTaskSourceOnCompletedFlags flags, LoopSynchronizationContext resumeIn, bool onLoop, out object? itemState)
     {
+        itemState = PrepareState(continuation, state, flags, resumeIn, onLoop, out var resumesBox);
+        return Callback(resumesBox);
+    }
+
+    /// <summary>
+    /// The state of the item that resumes the awaiting code (never null), and in <paramref name="resumesBox"/> which of the
+    /// two callbacks runs it (<see cref="Callback"/>): what a sleep keeps while it is pending, without the delegate.
+    /// </summary>
+    public static object PrepareState(
+        Action<object?> continuation, object? state, ValueTaskSourceOnCompletedFlags flags, LoopSynchronizationContext resumeIn, bool onLoop, out bool resumesBox)
+    {
         ArgumentNullException.ThrowIfNull(continuation);
         var context = (flags & ValueTaskSourceOnCompletedFlags.FlowExecutionContext) != 0 ? ExecutionContext.Capture() : null;
-        if (context is null && ReferenceEquals(continuation, s_runBox))
+        if (context is null && state is not null && ReferenceEquals(continuation, s_runBox))
         {
             if (onLoop) resumeIn.Child?.NoteAwaiting(state);
-            itemState = state;
-            return s_resumeBox;
+            resumesBox = true;
+            return state;
         }
-        itemState = new Invocation(continuation, state, context);
-        return s_invoke;
+        resumesBox = false;
+        return new Invocation(continuation, state, context);
     }
+
+    /// <summary>The run-queue callback for an item state made by <see cref="PrepareState"/>.</summary>
+    public static SendOrPostCallback Callback(bool resumesBox) => resumesBox ? s_resumeBox : s_invoke;
 
     /// <summary>A continuation that is not a box (an awaiter's OnCompleted), with the ExecutionContext it flows in.</summary>
     private sealed class Invocation(Action<object?> continuation, object? state, ExecutionContext? context)

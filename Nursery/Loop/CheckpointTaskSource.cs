@@ -36,9 +36,6 @@ internal sealed class CheckpointTaskSource
     /// <summary>The task.</summary>
     public Task Task { get; }
 
-    /// <summary>For a sleep: the exception it was cancelled with, kept here so every await of it throws the same object.</summary>
-    public OperationCanceledException? Cancellation { get; set; }
-
     /// <summary>Completes the task successfully, unless it has completed already.</summary>
     public void TrySetResult()
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Tasks.Sources;
 
 namespace Nursery;
@@ -22,11 +23,11 @@ internal class SleepOperation : ITimerTarget, IValueTaskSource
     private static readonly SendOrPostCallback s_cancelTask = static state =>
     {
         var op = (SleepOperation)state!;
-        ((CheckpointTaskSource)op._extra!).TrySetCanceled(op.Exception);
+        op._extras!.Task!.TrySetCanceled(op.Exception);
     };
 
-    /// <summary>The loop whose heap holds this sleep.</summary>
-    protected readonly EventLoop Loop;
+    // A million sleeping children hold a million of these: the fields are what every sleep needs, and the rest is in
+    // SleepExtras, made on first use.
 
     /// <summary>Pending, then Slept, Cancelled or CancelledByToken.</summary>
     private SleepState _state;
@@ -34,25 +35,18 @@ internal class SleepOperation : ITimerTarget, IValueTaskSource
     /// <summary>Set once a second await arrived while the first was pending (its GetResult then says so).</summary>
     private bool _awaitedTwice;
 
-    /// <summary>The run-queue callback that resumes the awaiting code while pending; null until it awaits.</summary>
-    private SendOrPostCallback? _continuation;
+    /// <summary>Which run-queue callback resumes the awaiting code (see <see cref="CheckpointContinuation.Callback"/>).</summary>
+    private bool _resumesBox;
 
-    /// <summary>The state for <see cref="_continuation"/> (the awaiting method's state machine box, usually).</summary>
-    private object? _continuationState;
+    /// <summary>The state of the item that resumes the awaiting code (its state machine box, usually); null until it awaits.</summary>
+    private object? _continuation;
 
-    /// <summary>The context the continuation resumes under (the awaiting code's).</summary>
-    private LoopSynchronizationContext? _resumeIn;
-
-    /// <summary>
-    /// What few sleeps need, in one field: the <see cref="CheckpointTaskSource"/> handed out by <see cref="AsTask"/> (if
-    /// anyone asked for one), or the exception of a cancelled sleep that has none (made on first use, then given to every
-    /// await; with a task, the task source keeps it).
-    /// </summary>
-    private object? _extra;
+    /// <summary>What few sleeps need (a task, an exception, an unusual context to resume under); null for most.</summary>
+    private SleepExtras? _extras;
 
     public SleepOperation(EventLoop loop, LoopSynchronizationContext node)
     {
-        Loop = loop;
+        Debug.Assert(node.Loop == loop, "A sleep belongs to the loop of the code that sleeps.");
         Node = node;
     }
 
@@ -63,6 +57,9 @@ internal class SleepOperation : ITimerTarget, IValueTaskSource
         Cancelled,
         CancelledByToken,
     }
+
+    /// <summary>The loop whose heap holds this sleep (its node's: not kept twice).</summary>
+    protected EventLoop Loop => Node.Loop;
 
     /// <summary>Position in the loop's timer heap (-1 when not in it). Loop thread only.</summary>
     public int TimerIndex { get; set; } = -1;
@@ -134,7 +131,8 @@ internal class SleepOperation : ITimerTarget, IValueTaskSource
             Loop.Post(new WorkItem(s_registerOnLoop, new OffLoopAwait(this, continuation, state, flags), Loop.RootContext));
             return;
         }
-        var resumeIn = LoopSynchronizationContext.CurrentOn(Loop) ?? Node;
+        var loop = Loop;
+        var resumeIn = LoopSynchronizationContext.CurrentOn(loop) ?? Node;
         if (_continuation is not null)
         {
             // A second await while the first is pending. Throwing here would not reach the awaiting code (the runtime
@@ -142,12 +140,14 @@ internal class SleepOperation : ITimerTarget, IValueTaskSource
             // GetResult throws, and the first await is left as it was.
             _awaitedTwice = true;
             var second = CheckpointContinuation.Prepare(continuation, state, flags, resumeIn, onLoop: true, out var secondState);
-            Loop.Enqueue(new WorkItem(second, secondState, resumeIn));
+            loop.Enqueue(new WorkItem(second, secondState, resumeIn));
             return;
         }
-        _continuation = CheckpointContinuation.Prepare(continuation, state, flags, resumeIn, onLoop: true, out var itemState);
-        _continuationState = itemState;
-        _resumeIn = resumeIn;
+        _continuation = CheckpointContinuation.PrepareState(continuation, state, flags, resumeIn, onLoop: true, out var resumesBox);
+        _resumesBox = resumesBox;
+        // Almost always the code that made the sleep awaits it: only another context is worth a field.
+        if (resumeIn != Node) Extras.ResumeIn = resumeIn;
+        else if (_extras is { } extras) extras.ResumeIn = null;
         if (_state != SleepState.Pending) Resume();
     }
 
@@ -165,9 +165,9 @@ internal class SleepOperation : ITimerTarget, IValueTaskSource
             case SleepState.Slept:
                 return Task.CompletedTask;
             case SleepState.Pending:
-                return ((CheckpointTaskSource)(_extra ??= new CheckpointTaskSource())).Task;
+                return (Extras.Task ??= new CheckpointTaskSource()).Task;
             default:
-                return _extra is CheckpointTaskSource source ? source.Task : TaskOutcomes.Canceled(Exception);
+                return _extras?.Task is { } source ? source.Task : TaskOutcomes.Canceled(Exception);
         }
     }
 
@@ -201,7 +201,7 @@ internal class SleepOperation : ITimerTarget, IValueTaskSource
     private void Complete(SleepState state)
     {
         _state = state;
-        if (_extra is CheckpointTaskSource task)
+        if (_extras?.Task is { } task)
         {
             if (state == SleepState.Slept) task.TrySetResult();
             else Loop.Enqueue(new WorkItem(s_cancelTask, this, Node)); // not inline in the middle of a Cancel() call
@@ -212,30 +212,16 @@ internal class SleepOperation : ITimerTarget, IValueTaskSource
     /// <summary>Queues the awaiting code's continuation, once.</summary>
     private void Resume()
     {
-        var item = new WorkItem(_continuation!, _continuationState, _resumeIn!);
+        var item = new WorkItem(CheckpointContinuation.Callback(_resumesBox), _continuation, _extras?.ResumeIn ?? Node);
         _continuation = null;
-        _continuationState = null;
         Loop.Enqueue(item);
     }
 
     /// <summary>The exception of a cancelled sleep: the same object for every await and for its task.</summary>
-    private OperationCanceledException Exception
-    {
-        get
-        {
-            switch (_extra)
-            {
-                case OperationCanceledException made:
-                    return made;
-                case CheckpointTaskSource source:
-                    return source.Cancellation ??= CreateException();
-                default:
-                    var created = CreateException();
-                    _extra = created;
-                    return created;
-            }
-        }
-    }
+    private OperationCanceledException Exception => Extras.Exception ??= CreateException();
+
+    /// <summary>The extras, made on first use.</summary>
+    private SleepExtras Extras => _extras ??= new SleepExtras();
 
     private OperationCanceledException CreateException()
     {
@@ -251,5 +237,18 @@ internal class SleepOperation : ITimerTarget, IValueTaskSource
     private sealed class OffLoopAwait(SleepOperation sleep, Action<object?> continuation, object? state, ValueTaskSourceOnCompletedFlags flags)
     {
         public void Register() => ((IValueTaskSource)sleep).OnCompleted(continuation, state, 0, flags);
+    }
+
+    /// <summary>The parts of a sleep that most sleeps never need.</summary>
+    private sealed class SleepExtras
+    {
+        /// <summary>The task handed out by <see cref="AsTask"/>, if anyone asked for one.</summary>
+        public CheckpointTaskSource? Task;
+
+        /// <summary>The exception of a cancelled sleep, made on first use and then given to every await and to the task.</summary>
+        public OperationCanceledException? Exception;
+
+        /// <summary>The context the awaiting code resumes under, when it is not the sleep's node.</summary>
+        public LoopSynchronizationContext? ResumeIn;
     }
 }
