@@ -118,6 +118,7 @@ public partial class ChildTask
     {
         var body = _work!;
         _work = null;
+        _watch = BodyWatch.Starting;
         Task? task;
         try
         {
@@ -128,6 +129,10 @@ public partial class ChildTask
             // A body that throws before returning a task ends the child the same way a failed task would.
             task = Task.FromException(e);
         }
+        // What the body parked on a checkpoint during its synchronous start, if anything (see NoteAwaiting).
+        var parked = _work;
+        _work = null;
+        _watch = BodyWatch.Running;
         if (task is null)
         {
             End(ChildTaskStatus.Faulted, new InvalidOperationException($"The body of child #{Id} returned null instead of a Task."));
@@ -139,6 +144,58 @@ public partial class ChildTask
             return;
         }
         _work = task;
+        if (ReferenceEquals(parked, task))
+        {
+            // The body itself awaits a checkpoint: it resumes in the checkpoint's run-queue item, which looks for its end.
+            _watch = BodyWatch.Parked;
+            return;
+        }
+        WatchBodyTask(task);
+    }
+
+    /// <summary>
+    /// Notes that an async method of this child's code awaits a checkpoint, which resumes it from a run-queue item under
+    /// this child's context; <paramref name="box"/> is the method's state machine box, which is its task. When that is
+    /// the body's own task, the body can make progress only through that item, so the item (rather than a continuation
+    /// on the body's task, which the runtime would wrap in an object per child) looks for the body's end right after
+    /// the step (<see cref="BeginBodyStep"/>, <see cref="EndBodyStep"/>). Once the body awaits anything else, its task
+    /// gets the continuation for good. Loop thread only.
+    /// </summary>
+    internal void NoteAwaiting(object? box)
+    {
+        switch (_watch)
+        {
+            case BodyWatch.Starting when _work is null:
+                // The body has not returned its task yet: remember the first box, it may turn out to be the body's.
+                _work = box;
+                break;
+            case BodyWatch.Running when ReferenceEquals(_work, box):
+                _watch = BodyWatch.Parked;
+                break;
+        }
+    }
+
+    /// <summary>Whether the body's own task is parked on a checkpoint as <paramref name="box"/>.</summary>
+    internal bool IsParkedOn(object? box) => _watch == BodyWatch.Parked && ReferenceEquals(_work, box);
+
+    /// <summary>The body resumes from the checkpoint it was parked on.</summary>
+    internal void BeginBodyStep() => _watch = BodyWatch.Running;
+
+    /// <summary>
+    /// The body's step has run: it has ended (observe it now, as the continuation would have, in the same turn), parked on
+    /// a checkpoint again, or awaits something else (from now on a continuation watches its task).
+    /// </summary>
+    internal void EndBodyStep()
+    {
+        if (_watch != BodyWatch.Running || _work is not Task task) return;
+        if (task.IsCompleted) ObserveBody();
+        else WatchBodyTask(task);
+    }
+
+    /// <summary>Has the shared continuation watch the body's task until it completes.</summary>
+    private void WatchBodyTask(Task task)
+    {
+        _watch = BodyWatch.Continuation;
         // The shared continuation must capture this child's context (the body may have left another one current).
         // Under it, the runtime runs the continuation inline when the body's last step completes in this child's
         // own turn (the usual case) and posts it to the loop otherwise: another child, a timer, a thread-pool
@@ -180,8 +237,7 @@ public partial class ChildTask
         }
         // A manager the body opened and never joined: its children are cancelled and joined by this child's manager,
         // and the child fails with an error that says so (its own failure, if it had one, comes first).
-        // (The check first: the message is built only when something was nested, not for every child that ends.)
-        if (Context.Nested is { Count: > 0 } && TaskManager.OrphanOpenManagers(Context, $"child {Label}") is { } leaked && status != ChildTaskStatus.Faulted)
+        if (TaskManager.OrphanOpenManagers(Context, static self => $"child {self.Label}", this) is { } leaked && status != ChildTaskStatus.Faulted)
         {
             status = ChildTaskStatus.Faulted;
             failure = leaked;
@@ -216,5 +272,21 @@ public partial class ChildTask
             cold.Start = null;
             start.OnChildEnded();
         }
+    }
+
+    /// <summary>How the end of a started body is watched for.</summary>
+    private enum BodyWatch : byte
+    {
+        /// <summary>Not started, or between steps inside a run-queue item that looks for the end afterwards.</summary>
+        Running,
+
+        /// <summary>The body is running its synchronous start (see <see cref="NoteAwaiting"/>).</summary>
+        Starting,
+
+        /// <summary>The body's own task awaits a checkpoint, whose run-queue item looks for the end after the step.</summary>
+        Parked,
+
+        /// <summary>A continuation on the body's task watches it.</summary>
+        Continuation,
     }
 }

@@ -43,7 +43,7 @@ public partial class ChildTask : ITimerTarget
 
     /// <summary>
     /// Current status (a <see cref="ChildTaskStatus"/>); written on the loop thread, read anywhere. A byte, so that it and
-    /// <see cref="Slot"/> share the padding next to <see cref="Id"/> and a child stays the size it was before limits.
+    /// <see cref="Slot"/> and <see cref="_watch"/> share the padding next to <see cref="Id"/>, so a child stays the size it was.
     /// </summary>
     private volatile byte _status;
 
@@ -53,6 +53,9 @@ public partial class ChildTask : ITimerTarget
     /// One field for both, since nothing reads the spawn time of an ended child. Loop thread only.
     /// </summary>
     private TimeSpan _spawnedAt;
+
+    /// <summary>How the end of the body is watched for (see <see cref="NoteAwaiting"/>). Loop thread only.</summary>
+    private BodyWatch _watch;
 
     private protected ChildTask(TaskManager manager, int id, object? body)
     {

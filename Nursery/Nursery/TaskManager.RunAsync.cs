@@ -157,7 +157,7 @@ public sealed partial class TaskManager
             bodyFailure = TaskOutcomes.Of(bodyTask);
         }
         // Managers the body opened and left open are joined by this manager, and the body fails for it.
-        if (OrphanOpenManagers(scope.Context, $"the RunAsync body of {Subject}") is { } leaked) bodyFailure ??= leaked;
+        if (OrphanOpenManagers(scope.Context, static self => $"the RunAsync body of {self.Subject}", this) is { } leaked) bodyFailure ??= leaked;
         if (bodyFailure is not null)
         {
             if (!scope.IsEnded) scope.EndBodyScope(ChildTaskStatus.Faulted, bodyFailure);

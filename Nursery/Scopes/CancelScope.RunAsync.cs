@@ -229,7 +229,7 @@ public sealed partial class CancelScope
         context.ParentContext.RemoveNested(context);
         // Nothing the body started outlives the scope: leftover sleeps (the loser of a WhenAny) are cancelled.
         context.CancelSleeps();
-        var leaked = TaskManager.OrphanOpenManagers(context, "the body of a CancelScope");
+        var leaked = TaskManager.OrphanOpenManagers(context, static _ => "the body of a CancelScope", (object?)null);
         loop.Trace?.ScopeExited(context);
 
         Exception? failure = null;
