@@ -178,4 +178,39 @@ public class SpawnAsyncTests
         await tm.DisposeAsync();
         Assert.Equal(7, b.Result);
     });
+
+    [Fact]
+    public void RetainEndedChildrenFalse_AProducerOfManyItems_KeepsOnlyLiveChildrenAndWhenEachStillSeesEveryResult() => Virtual.Run(async loop =>
+    {
+        var sum = 0L;
+        var seen = 0;
+        var options = new TaskManagerOptions { MaxConcurrency = 4, RetainEndedChildren = false };
+        var maxListed = 0;
+        await TaskManager.RunAsync(options, async tm =>
+        {
+            var results = tm.WhenEach();
+            tm.Spawn(async () =>
+            {
+                for (var i = 1; i <= 1000; i++)
+                {
+                    var n = i;
+                    await tm.SpawnAsync(async ct => { await EventLoop.Sleep(Ms(1), ct); return n; });
+                    maxListed = Math.Max(maxListed, tm.Children.Count);
+                }
+            }, "producer");
+            await foreach (var child in results)
+            {
+                if (child is ChildTask<int> item)
+                {
+                    sum += item.Result;
+                    seen++;
+                }
+            }
+            Assert.Empty(tm.Values);
+            Assert.Empty(tm.ResultsOf<int>());
+        });
+        Assert.Equal(1000, seen);
+        Assert.Equal(500500, sum);
+        Assert.True(maxListed < 200, $"{maxListed} children listed at once");
+    });
 }

@@ -62,6 +62,13 @@ public sealed partial class TaskManager
         var parent = Owner?.Manager.Activity?.Context ?? previous?.Context ?? default;
         _activity = NurseryTelemetry.ActivitySource.StartActivity("Nursery.TaskManager", ActivityKind.Internal, parent);
         _activity?.SetTag("nursery.manager.id", Id);
+        if (Options.Name is { } name && _activity is { } named)
+        {
+            named.DisplayName = $"Nursery.TaskManager {name}";
+            named.SetTag("nursery.manager.name", name);
+        }
+        if (Options.MaxConcurrency != int.MaxValue) _activity?.SetTag("nursery.manager.max_concurrency", Options.MaxConcurrency);
+        if (Options.FailurePolicy != FailurePolicy.CancelSiblings) _activity?.SetTag("nursery.manager.failure_policy", Options.FailurePolicy.ToString());
         Activity.Current = previous;
     }
 

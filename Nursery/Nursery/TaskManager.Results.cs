@@ -8,6 +8,7 @@ public sealed partial class TaskManager
     /// <summary>
     /// The results of the children spawned with a result of type <typeparamref name="T"/> that ran to completion, in
     /// spawn order: the typed view of <see cref="Values"/>. Children of other types, and cancelled or faulted children, are left out.
+    /// Empty, like <see cref="Values"/>, when <see cref="TaskManagerOptions.RetainEndedChildren"/> is false.
     /// </summary>
     /// <typeparam name="T">The result type of the children to collect (as spawned: <c>Spawn&lt;T&gt;</c>).</typeparam>
     /// <returns>The results, in spawn order.</returns>
@@ -16,6 +17,7 @@ public sealed partial class TaskManager
     {
         ThrowIfNotReadable();
         var results = new List<T>();
+        if (ForgetsEndedChildren) return results;
         for (var i = 0; i < _children.Count; i++)
         {
             if (_children[i] is ChildTask<T> { Status: ChildTaskStatus.Completed } child) results.Add(child.Result);
@@ -25,7 +27,8 @@ public sealed partial class TaskManager
 
     /// <summary>
     /// The completed children with a result of type <typeparamref name="T"/>, each with its result: the typed view of
-    /// <see cref="Values"/> (it enumerates in spawn order, like Values).
+    /// <see cref="Values"/> (it enumerates in spawn order, like Values). Empty when
+    /// <see cref="TaskManagerOptions.RetainEndedChildren"/> is false.
     /// </summary>
     /// <typeparam name="T">The result type of the children to collect (as spawned: <c>Spawn&lt;T&gt;</c>).</typeparam>
     /// <returns>Each completed <see cref="ChildTask{T}"/> with its result.</returns>
@@ -34,6 +37,7 @@ public sealed partial class TaskManager
     {
         ThrowIfNotReadable();
         var builder = ImmutableDictionary.CreateBuilder<ChildTask<T>, T>();
+        if (ForgetsEndedChildren) return builder.ToImmutable();
         for (var i = 0; i < _children.Count; i++)
         {
             if (_children[i] is ChildTask<T> { Status: ChildTaskStatus.Completed } child) builder.Add(child, child.Result);

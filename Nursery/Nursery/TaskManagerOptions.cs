@@ -62,9 +62,11 @@ public sealed record TaskManagerOptions
     /// Whether ended children stay listed in <see cref="TaskManager.Children"/> and their results in
     /// <see cref="TaskManager.Values"/> (true, the default). Set it to false for a manager that runs an unbounded stream
     /// of children (a producer feeding millions of items through <see cref="TaskManager.SpawnAsync(Func{CancellationToken, Task})"/>):
-    /// ended children are then dropped, so memory follows the live children only. Results still reach you through each
-    /// child's handle and through <see cref="TaskManager.WhenEach"/> (start it before the children end); failures are
-    /// still rethrown by the join and listed in <see cref="TaskManager.Failures"/>.
+    /// ended children are then dropped from <see cref="TaskManager.Children"/> (in batches, as it grows), and
+    /// <see cref="TaskManager.Values"/> and <see cref="TaskManager.ResultsOf{T}"/> stay empty, so memory follows the
+    /// live children only. Results still reach you through each child's handle and through
+    /// <see cref="TaskManager.WhenEach"/> (call it before the children end); failures are still rethrown by the join
+    /// and listed in <see cref="TaskManager.Failures"/>.
     /// </summary>
     public bool RetainEndedChildren { get; init; } = true;
 
