@@ -34,6 +34,11 @@ internal static partial class NurseryLog
         Message = "Nursery loop \"{LoopName}\" failed while stopping, after the host had stopped waiting for it")]
     public static partial void LoopStopFailed(ILogger logger, string loopName, Exception exception);
 
+    [LoggerMessage(EventId = 6, EventName = "SlowCallback", Level = LogLevel.Warning,
+        Message = "A step of loop code held Nursery loop \"{LoopName}\" for {DurationMilliseconds:0.0} ms (threshold {ThresholdMilliseconds} ms), " +
+                  "in {Child}{SpawnSite}; nothing else on the loop ran meanwhile. Await instead of blocking, or yield (EventLoop.Yield) in long computations.")]
+    public static partial void SlowCallback(ILogger logger, string loopName, double durationMilliseconds, double thresholdMilliseconds, string child, string spawnSite);
+
     [LoggerMessage(EventId = 10, EventName = "ChildFailed", Level = LogLevel.Error,
         Message = "Child #{ChildId} {ChildName} of {Service} failed at loop time {LoopTime}{WhileCancelled}")]
     public static partial void ChildFailed(ILogger logger, int childId, string childName, string service, TimeSpan loopTime, string whileCancelled, Exception exception);

@@ -1,8 +1,8 @@
 namespace Nursery.Extensions.Hosting;
 
 /// <summary>
-/// Settings of the event loop that <c>services.AddNurseryLoop(...)</c> runs for the host: its clock and how long it
-/// waits, on shutdown, for work that ignores cancellation.
+/// Settings of the event loop that <c>services.AddNurseryLoop(...)</c> runs for the host: its clock, how long it
+/// waits, on shutdown, for work that ignores cancellation, and when a step of loop code is slow enough to log.
 /// </summary>
 /// <remarks>
 /// Configure them in the <c>AddNurseryLoop</c> call or with the options pattern
@@ -20,4 +20,12 @@ public sealed class NurseryLoopOptions
     /// outlasts the host's own patience. Real time, whatever the <see cref="Clock"/>.
     /// </summary>
     public TimeSpan? StopTimeout { get; set; }
+
+    /// <summary>
+    /// A step of loop code (the code between two awaits) that holds the loop thread longer than this is logged as a
+    /// warning (event <c>SlowCallback</c>: how long, which child, where it was spawned), and counted in the
+    /// <c>Nursery</c> meter; see <see cref="LoopOptions.SlowCallbackThreshold"/>. <see langword="null"/> (the default)
+    /// turns the check off. Real time, whatever the <see cref="Clock"/>; 100 ms is a common choice.
+    /// </summary>
+    public TimeSpan? SlowCallbackThreshold { get; set; }
 }

@@ -33,6 +33,8 @@ internal sealed class NurseryLoopService : IHostedLifecycleService
     /// <summary>Starts the loop thread before any hosted service starts, so that every one of them finds it running.</summary>
     public Task StartingAsync(CancellationToken cancellationToken)
     {
+        // Before the loop starts, so that no slow step of the first work goes unreported (raised only when the check is on).
+        if (_loop.Options.SlowCallbackThreshold is not null) _loop.SlowCallback += OnSlowCallback;
         _loop.EnsureRunning();
         NurseryLog.LoopStarted(_logger, _loop.Name);
         return Task.CompletedTask;
@@ -49,6 +51,12 @@ internal sealed class NurseryLoopService : IHostedLifecycleService
 
     /// <inheritdoc />
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Logs a slow step of loop code. Raised on the loop thread, after the step; logging is thread-safe.</summary>
+    private void OnSlowCallback(object? sender, SlowCallbackEventArgs e) =>
+        NurseryLog.SlowCallback(_logger, _loop.Name, e.Duration.TotalMilliseconds, _loop.Options.SlowCallbackThreshold!.Value.TotalMilliseconds,
+            e.ChildLabel is { } label ? $"child {label}" : "code of no child (a timer callback or host plumbing)",
+            e.SpawnSite is { } site ? $" (spawned at {site})" : "");
 
     /// <summary>
     /// After every hosted service has stopped: cancels the loop's remaining work and waits until it has ended and the

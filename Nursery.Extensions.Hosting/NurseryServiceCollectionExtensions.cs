@@ -18,7 +18,7 @@ public static class NurseryServiceCollectionExtensions
     /// joined — after they have stopped, within <c>HostOptions.ShutdownTimeout</c>.
     /// </summary>
     /// <param name="services">The host's services.</param>
-    /// <param name="configure">Sets the loop's options (clock, stop timeout); <see langword="null"/> keeps the defaults.</param>
+    /// <param name="configure">Sets the loop's options (clock, stop timeout, slow-callback threshold); <see langword="null"/> keeps the defaults.</param>
     /// <returns><paramref name="services"/>, for chaining.</returns>
     /// <remarks>
     /// Calling it again adds no second loop; a <paramref name="configure"/> passed again is applied too. Code that is
@@ -35,7 +35,7 @@ public static class NurseryServiceCollectionExtensions
         {
             var loopOptions = provider.GetRequiredService<IOptions<NurseryLoopOptions>>().Value;
             var hostOptions = provider.GetService<IOptions<HostOptions>>()?.Value;
-            return new LoopThread(loopOptions.Clock)
+            return new LoopThread(new LoopOptions { SlowCallbackThreshold = loopOptions.SlowCallbackThreshold }, loopOptions.Clock)
             {
                 StopTimeout = loopOptions.StopTimeout ?? hostOptions?.ShutdownTimeout ?? TimeSpan.FromSeconds(30),
             };

@@ -17,6 +17,8 @@ builder.Logging.AddSimpleConsole(options =>
     options.SingleLine = true;
     options.TimestampFormat = "HH:mm:ss.fff ";
 });
+// A step of loop code that holds the loop longer than 100 ms (a blocking call) becomes a warning in the log.
+builder.Services.AddNurseryLoop(o => o.SlowCallbackThreshold = TimeSpan.FromMilliseconds(100));
 builder.Services.AddNurseryBackgroundService<OrderPipeline>();
 
 // --run-for <seconds> arrives as the configuration key "run-for" (the host reads the command line).
