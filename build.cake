@@ -2,7 +2,7 @@
 //   Build  - compile everything in Release with warnings as errors
 //   Test   - run the unit tests and the conformance suite (default)
 //   Pack   - produce Nursery.<version>.nupkg and .snupkg in artifacts/packages
-//   ConsumerTest - pack into a temp feed and build and run a fresh console app against the package
+//   ConsumerTest - pack into a temp feed and build and run a fresh console app and worker app against the packages
 //   Bench  - run the BenchmarkDotNet suite (pass --bench-filter='*Spawn*' to narrow it)
 //   Coverage - run the unit tests with coverlet and print line and branch coverage per folder and file
 //              (report in artifacts/coverage)
@@ -56,11 +56,15 @@ Task("Test")
 Task("Pack")
     .Does(() =>
 {
-    DotNetPack(root.CombineWithFilePath("Nursery/Nursery.csproj").FullPath, new DotNetPackSettings
+    // Both packages, always with the same version (MinVer reads the same tags for both).
+    foreach (var project in new[] { "Nursery/Nursery.csproj", "Nursery.Extensions.Hosting/Nursery.Extensions.Hosting.csproj" })
     {
-        Configuration = configuration,
-        OutputDirectory = artifacts.Combine("packages"),
-    });
+        DotNetPack(root.CombineWithFilePath(project).FullPath, new DotNetPackSettings
+        {
+            Configuration = configuration,
+            OutputDirectory = artifacts.Combine("packages"),
+        });
+    }
 });
 
 Task("ConsumerTest")

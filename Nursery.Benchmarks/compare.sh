@@ -122,7 +122,9 @@ dotnet "$dll" allocs --children "$allocs_n" | tee "$out/allocs.txt"
 
 if [ "$bdn" -eq 1 ]; then
     echo "== BenchmarkDotNet (every class; JSON and GitHub markdown in $out/bdn/results)"
-    dotnet run -c Release --no-build --project Nursery.Benchmarks -- --filter '*' "${bdn_job[@]}" \
+    # A generous build timeout: BenchmarkDotNet builds a project per benchmark class, and its default (2 minutes) is
+    # not enough on a busy machine, where the class then reports no results at all.
+    dotnet run -c Release --no-build --project Nursery.Benchmarks -- --filter '*' "${bdn_job[@]}" --buildTimeout 1200 \
         --exporters json github --artifacts "$out/bdn" 2>&1 | tee "$out/bdn.log" | grep -E '^\||// \* Summary|Run time' || true
 fi
 

@@ -22,6 +22,9 @@ public static class AllocationBreakdown
         var delays = 0;
         Scenario("spawn + virtual EventLoop.Sleep(0-1000 ms) + join (TaskManager)", n, new EventLoop(new VirtualClock()),
             () => Children.SleepOnLoopAsync(TimeSpan.FromMilliseconds(delays++ % 1001)), splitResumeAndJoin: false);
+        // Scopes (issue 8): the same child with its yield inside a scope; the excess over the first scenario is the scope's.
+        Scenario("spawn + CancelScope.RunAsync(EventLoop.Yield) + join (TaskManager)", n, new EventLoop(), ScopeChildren.PlainScope, splitResumeAndJoin: false);
+        Scenario("spawn + FailAfter(1 h, EventLoop.Yield) + join (TaskManager)", n, new EventLoop(), ScopeChildren.FailAfter, splitResumeAndJoin: false);
         MinimalLoopScenario(n);
         ObjectSizes();
     }
@@ -143,10 +146,15 @@ public static class AllocationBreakdown
                 ("Action bound to an instance method", SizeOf(() => new Action(tm.Cancel))),
                 ("async box of `await Task.Yield(); return 1;` (Task<int>)", SizeOf(() => Children.TaskYield())),
                 ("CancellationTokenSource (a child's token, when asked for)", SizeOf(() => new CancellationTokenSource())),
+                ("CancelScope", SizeOf(() => new CancelScope())),
+                ("ScopeContext (what entering a scope makes)", SizeOf(() => new ScopeContext(Scope, loop.RootContext))),
             };
             foreach (var (what, bytes) in sizes) Console.WriteLine($"  {bytes,5}  {what}");
         });
     }
+
+    /// <summary>A scope for the size of a ScopeContext alone (the context is made with one; it is not entered).</summary>
+    private static readonly CancelScope Scope = new();
 
     /// <summary>Allocated bytes of one call, averaged over many (the run queue has grown already, so queueing costs nothing).</summary>
     private static long SizeOf(Func<object> make)

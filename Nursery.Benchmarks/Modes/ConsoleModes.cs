@@ -19,6 +19,8 @@ public static class ConsoleModes
                                                     every cancelled sibling also throws from its finally block
           memory  --children N [--impl nursery|taskdelay|minimal|taskperpost|asynccontext]
                                                     N children sleeping at once: peak working set
+          producer --items N [--limit 10] [--impl spawnasync|spawnasync-retain|spawnall]
+                                                    N items fed through a bounded manager: peak memory (flat with SpawnAsync)
           nesting --depth D [--impl nursery|taskrun|minimal|taskperpost|asynccontext] [--levels 20000] [--runs 5]
                                                     a chain of D nested scopes, joined: cost per level
           submit  --producers P [--items 200000] [--impl floor|inbox|loopthread|taskperpost|asynccontext] [--runs 5]
@@ -30,7 +32,7 @@ public static class ConsoleModes
         Anything else goes to BenchmarkDotNet (e.g. --filter '*' or --list flat).
         """;
 
-    private static readonly string[] s_modes = ["spawn", "timers", "fanout", "memory", "nesting", "submit", "idle", "allocs", "plot"];
+    private static readonly string[] s_modes = ["spawn", "timers", "fanout", "memory", "producer", "nesting", "submit", "idle", "allocs", "plot"];
 
     public static bool IsMode(string arg) => s_modes.Contains(arg, StringComparer.OrdinalIgnoreCase);
 
@@ -50,6 +52,9 @@ public static class ConsoleModes
                 break;
             case "memory":
                 MemoryMode.Run(options);
+                break;
+            case "producer":
+                ProducerMode.Run(options);
                 break;
             case "nesting":
                 ScalingModes.Nesting(options);

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using PublicApiGenerator;
 
 namespace Nursery.Tests.Api;
@@ -35,16 +34,6 @@ public class PublicApiTests
     {
         // At the repository root rather than next to this file, where reviewers look for it.
         var listing = Header + typeof(EventLoop).Assembly.GeneratePublicApi(s_options);
-        Approvals.VerifyFile(listing, Path.Combine(RepositoryRoot(), "api", "Nursery.approved.txt"));
-    }
-
-    /// <summary>The folder that holds Nursery.sln, found from this source file's path.</summary>
-    private static string RepositoryRoot([CallerFilePath] string thisFile = "")
-    {
-        for (var dir = Path.GetDirectoryName(thisFile); dir is not null; dir = Path.GetDirectoryName(dir))
-        {
-            if (File.Exists(Path.Combine(dir, "Nursery.sln"))) return dir;
-        }
-        throw new InvalidOperationException($"No Nursery.sln above {thisFile}.");
+        Approvals.VerifyFile(listing, Path.Combine(Approvals.RepositoryRoot(), "api", "Nursery.approved.txt"));
     }
 }

@@ -43,7 +43,7 @@ public class DumpTreeTests
             for (var i = 0; i < 30; i++) tm.Spawn(async () => i);
             tm.Spawn(() => EventLoop.Sleep(S(1)), name: "last one");
             tm.Spawn(() => Task.CompletedTask).Cancel(); // cancelled before it starts
-            await EventLoop.Yield();
+            await loop.RunCurrentAsync();
             var dump = loop.DumpTree();
             Assert.Contains("#31 last one: Running, sleeping until t=1.000s", dump);
             Assert.Contains("… 31 ended children not shown (30 completed, 1 cancelled)", dump);
@@ -60,12 +60,12 @@ public class DumpTreeTests
             await using var tm = new TaskManager(loop);
             tm.Spawn(() => ev.WaitAsync(), name: "waiter");
             tm.Spawn(() => Task.WhenAny(ev.WaitAsync(), EventLoop.Sleep(S(9))), name: "either");
-            await EventLoop.Yield();
+            await loop.RunCurrentAsync();
             var waiting = loop.DumpTree();
             Assert.Contains("#1 waiter: Running, waiting on an AsyncEvent", waiting);
             Assert.Contains("#2 either: Running, sleeping until t=9.000s or waiting on an AsyncEvent", waiting);
             ev.Set();
-            await EventLoop.Yield();
+            await loop.RunCurrentAsync();
             Assert.DoesNotContain("AsyncEvent", loop.DumpTree());
         });
     }
@@ -92,6 +92,7 @@ public class DumpTreeTests
                 tm.Spawn(() => EventLoop.Sleep(S(60)), name: "sleeper");
                 tm.Spawn(async () =>
                 {
+                    await EventLoop.Sleep(S(1)); // the sleeper has surely started (whatever the schedule's order)
                     stuck.Set();
                     release.Wait(); // blocks the loop thread on purpose: this is the bug the dump should reveal
                 }, name: "blocker");

@@ -20,6 +20,7 @@ public class LoopTraceTests
         Assert.Equal(first, second);
     }
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void Events_OfTheScenario_MatchTheApprovedLog()
     {

@@ -2,6 +2,7 @@ namespace Nursery.Tests.Hosting;
 
 public class AsyncEventTests
 {
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void Set_ReleasesEveryWaiterOnTheLoopInTheOrderTheyWaited()
     {

@@ -13,6 +13,7 @@ public class NitoAsyncExTests
     /// <summary>Runs of each scenario: every one must give the same log.</summary>
     private const int Runs = 20;
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void AsyncLock_SiblingFailsWhileOneHoldsItAndTwoWait_WaitersAreCancelledAndTheLockIsFree()
     {
@@ -30,6 +31,7 @@ public class NitoAsyncExTests
         Assert.True(theLock!.LockAsync().AsTask().IsCompleted, "the lock is still held after the join");
     }
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void AsyncLock_HolderFailingInsideIt_HandsItToTheNextWaiterWhichSeesTheCancellationAtItsNextCheckpoint()
     {
@@ -84,6 +86,7 @@ public class NitoAsyncExTests
         Assert.True(theLock!.LockAsync().AsTask().IsCompleted, "the lock is still held after the join");
     }
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void AsyncLock_ChildrenTakingTurns_HoldItOneAtATimeInArrivalOrder()
     {
@@ -108,6 +111,7 @@ public class NitoAsyncExTests
         Assert.Equal(["0s a in", "1s a out", "1s b in", "2s b out", "2s c in", "3s c out"], log);
     }
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void AsyncSemaphore_AsAThrottle_RunsTwoAtATimeAndASiblingFailureCancelsTheWaitersAndReturnsEveryPermit()
     {
@@ -184,6 +188,7 @@ public class NitoAsyncExTests
         Assert.All(tm.Children, child => Assert.NotEqual(ChildTaskStatus.Running, child.Status));
     });
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void AsyncMonitor_SiblingFailsWhileOneIsInsideAndOneWaitsToEnter_BothAreCancelledAndTheMonitorIsFree()
     {

@@ -5,6 +5,7 @@ namespace Nursery.Tests.Loop;
 /// <summary>The run queue: FIFO order, and turns that let timers in between batches of ready work.</summary>
 public class RunQueueTests
 {
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void Run_ReadyWorkFromEverySource_RunsInFifoOrder() => Virtual.Run(async loop =>
     {
@@ -23,6 +24,7 @@ public class RunQueueTests
         Assert.Equal(["post 1", "child a", "scheduler task", "post 2", "child b", "main after Yield"], order);
     });
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void Run_WorkPostedWhileRunningWork_RunsAfterEverythingAlreadyQueued() => Virtual.Run(async loop =>
     {
@@ -42,6 +44,7 @@ public class RunQueueTests
         Assert.Equal(["a", "b", "c", "a's follow-up"], order);
     });
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void Turn_SelfRepostingWorkForever_DoesNotStarveADueTimer() => Virtual.Run(async loop =>
     {
@@ -64,6 +67,7 @@ public class RunQueueTests
         Assert.InRange(links, 1, 2); // the timer fires at the first timer phase after it was set, not after the chain
     });
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void Sleep_Zero_WhileTwoChildrenYieldForever_CompletesAndChildrenTakeFairTurns() => Virtual.Run(async loop =>
     {
@@ -83,6 +87,7 @@ public class RunQueueTests
         Assert.Equal(ChildTaskStatus.Cancelled, childB.Status);
     });
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void Sleep_WhileTwoChildrenYieldForeverAndTimeMoves_FiresAtTheFirstTurnPastItsDeadline() => Virtual.Run(async loop =>
     {
@@ -104,6 +109,7 @@ public class RunQueueTests
         Assert.Equal(11, b);
     });
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void Sleep_OnSystemClockWhileTwoChildrenYieldForever_FiresAndChildrenAlternate() => Virtual.Run(async loop =>
     {
@@ -122,6 +128,7 @@ public class RunQueueTests
         Assert.InRange(a - b, 0, 1); // round robin: A is never more than one step ahead of B
     }, clock: new SystemClock());
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void TaskDelay_RealTimerWhileTwoChildrenYieldForever_ContinuationArrivesThroughTheInbox() => Virtual.Run(async loop =>
     {
@@ -134,6 +141,6 @@ public class RunQueueTests
         tm.Cancel();
 
         Assert.True(a >= 1, $"child A ran {a} steps");
-        Assert.InRange(a - b, 0, 1);
+        Assert.InRange(a - b, -1, 1); // fair turns: neither is more than one step ahead (which one leads is the schedule's)
     });
 }

@@ -22,6 +22,7 @@ public class SleepTests
         Assert.Equal(TimeSpan.Zero, loop.Now);
     });
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void Sleep_Zero_LetsReadyWorkRunFirst() => Virtual.Run(async loop =>
     {

@@ -14,6 +14,7 @@ public class TaskSchedulerTests
         Assert.Equal(1, loop.TaskScheduler.MaximumConcurrencyLevel);
     });
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void StartNew_FromTheLoop_RunsOnALaterTurnInFifoOrderWithOtherWork() => Virtual.Run(async loop =>
     {

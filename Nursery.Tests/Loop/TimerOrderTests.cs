@@ -18,6 +18,7 @@ public class TimerOrderTests
         Assert.Equal(["0.5s 0.5s", "1s 1s", "2s 2s", "3s 3s"], log.Entries);
     });
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void Timers_EqualDeadlinesFromDifferentSources_FireInTheOrderTheyWereSet() => Virtual.Run(async loop =>
     {
@@ -48,6 +49,7 @@ public class TimerOrderTests
         Assert.Equal(S(1), loop.Now);
     });
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void Timers_ManyWithInterleavedDeadlines_FireSortedByDeadlineThenSequence() => Virtual.Run(async loop =>
     {

@@ -12,6 +12,7 @@ public class YieldTests
         Assert.Equal(TimeSpan.Zero, loop.Now);
     });
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void Yield_SeveralChildrenYielding_TakeTurnsRoundRobin() => Virtual.Run(async loop =>
     {
@@ -33,6 +34,7 @@ public class YieldTests
         Assert.Equal(["a1", "b1", "c1", "a2", "b2", "c2", "a3", "b3", "c3"], order);
     });
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void Yield_LetsEveryOtherReadyTaskRunOnceBeforeContinuing() => Virtual.Run(async loop =>
     {
@@ -80,6 +82,7 @@ public class YieldTests
         Assert.True(ran);
     });
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void Yield_PendingWhenItsChildIsCancelled_ThrowsOperationCanceledException() => Virtual.Run(async loop =>
     {

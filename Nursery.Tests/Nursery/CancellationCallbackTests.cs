@@ -17,7 +17,7 @@ public class CancellationCallbackTests
             await EventLoop.Sleep(S(10));
         });
         var sibling = tm.Spawn(() => EventLoop.Sleep(S(10)));
-        await EventLoop.Yield();
+        await loop.RunCurrentAsync();
 
         var fromCancel = Record.Exception(victim.Cancel);
         var fromJoin = await Catch.ExceptionAsync(() => tm.DisposeAsync().AsTask());

@@ -72,7 +72,7 @@ public class CheckpointTests
                 log.Add("cleanup done");
             }
         });
-        await EventLoop.Yield();
+        await loop.RunCurrentAsync();
         child.Cancel();
         await tm.DisposeAsync();
         Assert.Equal(["1s cleanup done"], log.Entries);

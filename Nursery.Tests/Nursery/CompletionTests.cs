@@ -19,7 +19,7 @@ public class CompletionTests
     {
         await using var tm = new TaskManager(loop);
         var child = tm.Spawn(async () => 8);
-        await EventLoop.Yield();
+        await loop.RunCurrentAsync();
         Assert.Equal(ChildTaskStatus.Completed, child.Status);
         var completion = child.Completion;
         Assert.True(completion.IsCompletedSuccessfully);
@@ -65,7 +65,7 @@ public class CompletionTests
         await using var tm = new TaskManager(loop);
         var child = tm.Spawn(async ct => { await EventLoop.Sleep(S(10), ct); return 1; });
         var early = askBeforeTheEnd ? child.Completion : null;
-        await EventLoop.Yield();
+        await loop.RunCurrentAsync();
         child.Cancel();
         await tm.DisposeAsync();
 

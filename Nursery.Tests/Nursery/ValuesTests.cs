@@ -62,7 +62,7 @@ public class ValuesTests
         tm.Spawn(async () => 1);
         var cancelled = tm.Spawn(() => EventLoop.Sleep(S(10)));
         var faulted = tm.Spawn(() => Failing.AfterAsync(S(1), new Boom("x")));
-        await EventLoop.Yield();
+        await loop.RunCurrentAsync();
 
         var first = tm.Values;
         Assert.Same(first, tm.Values);

@@ -15,6 +15,14 @@ public sealed class ManagerTrace(string name, bool runAsync)
     /// <summary>Names of the children, for the log.</summary>
     public Dictionary<ChildTask, string> Names { get; } = [];
 
+    /// <summary>The manager's limit on running children (int.MaxValue for none).</summary>
+    public int MaxConcurrency { get; init; } = int.MaxValue;
+
+    /// <summary>How many of its children's bodies are running now, and the most that ever ran at once.</summary>
+    public int Running { get; set; }
+
+    public int PeakRunning { get; set; }
+
     /// <summary>The exceptions its children failed with, in the order they failed.</summary>
     public List<Exception> Faults { get; } = [];
 

@@ -4,9 +4,10 @@ using FsCheck.Fluent;
 namespace Nursery.Tests.Properties;
 
 /// <summary>
-/// Random trees of spawns, schedules, sleeps, yields, failures and cancellations (nested managers included):
+/// Random trees of spawns, schedules, sleeps, yields, failures and cancellations (nested managers included), with
+/// random limits (MaxConcurrency, SpawnAsync from manager bodies) and failure policies (CancelSiblings, CollectAll):
 /// whatever the order of events, no child is left behind, no result is lost, no failure is swallowed or doubled,
-/// and the run is deterministic.
+/// never more children run than the limit allows, and the run is deterministic.
 /// </summary>
 public class NurseryTreeProperties
 {
@@ -29,6 +30,14 @@ public class NurseryTreeProperties
             var completed = trace.Manager.Children.Where(c => c.Status == ChildTaskStatus.Completed).ToHashSet();
             Assert.True(completed.SetEquals(trace.Manager.Values.Keys), $"{trace.Name}: Values does not hold exactly the completed children");
             foreach (var child in completed) Assert.Equal(trace.Expected[child], (int?)trace.Manager.Values[child]);
+
+            // Never more children running at once than the limit allows.
+            Assert.True(trace.PeakRunning <= trace.MaxConcurrency, $"{trace.Name}: {trace.PeakRunning} children ran at once, limit {trace.MaxConcurrency}");
+
+            // Failures lists each child failure exactly once, with its child.
+            Assert.Equal(trace.Faults.Count, trace.Manager.Failures.Count);
+            Assert.All(trace.Manager.Failures, f => Assert.Same(f.Exception, f.Child.Exception));
+            Assert.Equal(trace.Faults.ToHashSet(), trace.Manager.Failures.Select(f => f.Exception).ToHashSet());
 
             // Each faulted child's exception is one of the manager's recorded failures, and vice versa.
             var faulted = trace.Manager.Children.Where(c => c.Status == ChildTaskStatus.Faulted).Select(c => c.Exception!).ToList();
@@ -54,7 +63,7 @@ public class NurseryTreeProperties
 
         // Every Boom thrown anywhere reaches the top exactly once.
         var reported = Catch.Leaves(run.Outcome);
-        Assert.Equal(run.Thrown.Count, reported.Count);
+        Assert.True(run.Thrown.Count == reported.Count, $"{run.Thrown.Count} thrown, {reported.Count} reported: {run.Outcome}\n{string.Join("\n", run.Log)}");
         Assert.All(run.Thrown, boom => Assert.Single(reported, e => ReferenceEquals(e, boom)));
 
         // Deterministic: the same program gives the same log.
@@ -66,6 +75,6 @@ public class NurseryTreeProperties
     public void RandomNurseryPrograms_AfterTheRun_NoChildLeftNoResultLostEveryFailureOnceAndDeterministic()
     {
         var property = Prop.ForAll(Arb.From(TreeGenerator.Program()), AssertInvariants);
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(200), property);
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(300), property);
     }
 }

@@ -20,10 +20,14 @@ public abstract record Step
         public override string Describe() => "yield";
     }
 
-    /// <summary>Spawn (or schedule) a sibling into the manager the code belongs to.</summary>
-    public sealed record Spawn(ChildPlan Child) : Step
+    /// <summary>
+    /// Spawn (or schedule) a sibling into the manager the code belongs to; with <paramref name="ViaSpawnAsync"/>, a
+    /// manager's body code spawns with SpawnAsync (a child never does: waiting for a slot of its own manager could wait
+    /// for itself).
+    /// </summary>
+    public sealed record Spawn(ChildPlan Child, bool ViaSpawnAsync = false) : Step
     {
-        public override string Describe() => $"spawn {Child.Describe()}";
+        public override string Describe() => $"{(ViaSpawnAsync ? "spawn-async" : "spawn")} {Child.Describe()}";
     }
 
     /// <summary>A nested manager: 'await using' or RunAsync, with its own children and body.</summary>

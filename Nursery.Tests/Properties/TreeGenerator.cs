@@ -18,7 +18,9 @@ public static class TreeGenerator
         from bodyLength in Gen.Choose(0, 3)
         // An 'await using' body's own exception could be replaced by the join's (C# semantics), so it never fails.
         from body in Gen.ListOf(StepFor(depth + 1, allowFail: runAsync), bodyLength)
-        select new ScopePlan(runAsync, [.. children], [.. body]);
+        from limit in Gen.Frequency((2, Gen.Constant<int?>(null)), (3, Gen.Choose(1, 3).Select(k => (int?)k)))
+        from collectAll in Gen.Elements(false, false, true)
+        select new ScopePlan(runAsync, [.. children], [.. body], limit, collectAll);
 
     private static Gen<ChildPlan> Child(int depth) =>
         from scheduled in Gen.Frequency((3, Gen.Constant<int?>(null)), (1, Gen.Elements(0, 5, 10, 20).Select(d => (int?)d)))
@@ -42,7 +44,8 @@ public static class TreeGenerator
         if (allowFail) choices.Add((2, Gen.Constant<Step>(new Step.Fail())));
         if (depth < MaxDepth)
         {
-            choices.Add((2, Gen.Sized(size => Child(depth + 1).Resize(size / 2)).Select(c => (Step)new Step.Spawn(c))));
+            choices.Add((2, Gen.Sized(size => Child(depth + 1).Resize(size / 2)).SelectMany(
+                c => Gen.Elements(false, true), (c, viaSpawnAsync) => (Step)new Step.Spawn(c, viaSpawnAsync && c.DelayMs is null))));
             choices.Add((2, Scope(depth).Select(s => (Step)new Step.Nested(s))));
         }
         return Gen.Frequency(choices);

@@ -62,13 +62,13 @@ public sealed class TreeRun
 
     private async Task ScopeAsync(ScopePlan plan, string name, OnCancel enclosing)
     {
-        var trace = new ManagerTrace(name, plan.RunAsync);
+        var trace = new ManagerTrace(name, plan.RunAsync) { MaxConcurrency = plan.MaxConcurrency ?? int.MaxValue };
         Managers.Add(trace);
         if (plan.RunAsync)
         {
             try
             {
-                await TaskManager.RunAsync(async tm =>
+                await TaskManager.RunAsync(plan.Options, async tm =>
                 {
                     trace.Manager = tm;
                     SpawnAll(trace, plan.Children);
@@ -94,7 +94,7 @@ public sealed class TreeRun
             return;
         }
 
-        var manager = new TaskManager(_loop);
+        var manager = new TaskManager(_loop, plan.Options);
         trace.Manager = manager;
         SpawnAll(trace, plan.Children);
         Exception? bodyFailure = null;
@@ -130,15 +130,10 @@ public sealed class TreeRun
 
     private void Spawn(ManagerTrace trace, ChildPlan plan)
     {
-        var name = $"{trace.Name}.c{_nextName++}";
-        var value = ++_nextValue;
+        var (name, value, body, valued) = Prepare(trace, plan);
         var tm = trace.Manager;
-        Task Body() => ChildBodyAsync(plan, trace, name);
-        async Task<int> Valued()
-        {
-            await Body();
-            return value;
-        }
+        Func<Task> Body = body;
+        Func<Task<int>> Valued = valued;
 
         ChildTask child = (plan.HasResult, plan.TakesToken, plan.DelayMs) switch
         {
@@ -156,9 +151,58 @@ public sealed class TreeRun
         Add($"{name} #{child.Id} {(plan.DelayMs is null ? "spawned" : "scheduled")}");
     }
 
+    private (string Name, int Value, Func<Task> Body, Func<Task<int>> Valued) Prepare(ManagerTrace trace, ChildPlan plan)
+    {
+        var name = $"{trace.Name}.c{_nextName++}";
+        var value = ++_nextValue;
+        Task Body() => ChildBodyAsync(plan, trace, name);
+        async Task<int> Valued()
+        {
+            await Body();
+            return value;
+        }
+        return (name, value, Body, Valued);
+    }
+
+    /// <summary>
+    /// SpawnAsync from a manager's body code: waits for a slot. Refused by a cancelled manager (the code itself not
+    /// cancelled), it spawns nothing or a child that never runs; cancelled code gets the checkpoint's exception.
+    /// </summary>
+    private async Task SpawnAsyncFromBody(ManagerTrace trace, ChildPlan plan)
+    {
+        var (name, value, body, valued) = Prepare(trace, plan);
+        var tm = trace.Manager;
+        try
+        {
+            ChildTask child = (plan.HasResult, plan.TakesToken) switch
+            {
+                (true, true) => await tm.SpawnAsync(ct => valued()),
+                (true, false) => await tm.SpawnAsync(valued),
+                (false, true) => await tm.SpawnAsync(ct => body()),
+                (false, false) => await tm.SpawnAsync(body),
+            };
+            trace.Expected[child] = plan.HasResult ? value : null;
+            trace.Names[child] = name;
+            Add($"{name} #{child.Id} spawned async");
+        }
+        catch (OperationCanceledException) when (EventLoop.CurrentEffectiveDeadline != TimeSpan.MinValue)
+        {
+            Add($"{name} refused (manager cancelled)");
+        }
+        finally
+        {
+            // A child created by a SpawnAsync that then threw never ran: list it for the checks under this name.
+            foreach (var child in tm.Children)
+            {
+                if (trace.Names.TryAdd(child, name)) trace.Expected[child] = null;
+            }
+        }
+    }
+
     private async Task ChildBodyAsync(ChildPlan plan, ManagerTrace trace, string name)
     {
         Add($"{name} start");
+        trace.PeakRunning = Math.Max(trace.PeakRunning, ++trace.Running);
         try
         {
             await StepsAsync(plan.Steps, trace, name, plan.OnCancel);
@@ -176,6 +220,10 @@ public sealed class TreeRun
             Add($"{name} fails");
             throw;
         }
+        finally
+        {
+            trace.Running--;
+        }
     }
 
     private async Task StepsAsync(IReadOnlyList<Step> steps, ManagerTrace trace, string name, OnCancel onCancel)
@@ -190,6 +238,9 @@ public sealed class TreeRun
                 case Step.Yield:
                     await CheckpointAsync(() => EventLoop.Yield(), name, onCancel);
                     break;
+                case Step.Spawn { ViaSpawnAsync: true } spawn when name.EndsWith(".body", StringComparison.Ordinal):
+                    await CheckpointAsync(() => SpawnAsyncFromBody(trace, spawn.Child), name, onCancel);
+                    break;
                 case Step.Spawn spawn:
                     Spawn(trace, spawn.Child);
                     break;
@@ -200,7 +251,7 @@ public sealed class TreeRun
                     var children = trace.Manager.Children;
                     if (children.Count == 0) break;
                     var victim = children[cancel.Index % children.Count];
-                    Add($"{name} cancels {trace.Names[victim]}");
+                    Add($"{name} cancels {trace.Names.GetValueOrDefault(victim, $"#{victim.Id}")}"); // a SpawnAsync child may run before its spawner registers it
                     victim.Cancel();
                     break;
                 case Step.CancelManager:

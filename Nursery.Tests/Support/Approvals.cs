@@ -47,6 +47,16 @@ public static class Approvals
             $"{FirstDifference(approved, received)}{Environment.NewLine}If the change is intended, accept it:{Environment.NewLine}{HowToAccept(receivedPath, approvedPath)}");
     }
 
+    /// <summary>The folder that holds Nursery.sln (where api/ lives), found from this source file's path.</summary>
+    public static string RepositoryRoot([CallerFilePath] string thisFile = "")
+    {
+        for (var dir = Path.GetDirectoryName(thisFile); dir is not null; dir = Path.GetDirectoryName(dir))
+        {
+            if (File.Exists(Path.Combine(dir, "Nursery.sln"))) return dir;
+        }
+        throw new InvalidOperationException($"No Nursery.sln above {thisFile}.");
+    }
+
     /// <summary>The one command that accepts the received text, ready to paste.</summary>
     private static string HowToAccept(string receivedPath, string approvedPath) =>
         $"  cp '{receivedPath}' '{approvedPath}'{Environment.NewLine}  (or run the tests again with NURSERY_APPROVE=1, which accepts every mismatch at once)";

@@ -68,13 +68,13 @@ public class TimeProviderClockTests
 
         loop.Run(async () =>
         {
-            async Task Step(TimeSpan by) { fake.Advance(by); await EventLoop.Sleep(TimeSpan.Zero); }
+            async Task Step(TimeSpan by) { fake.Advance(by); await loop.RunCurrentAsync(); } // Sleep(0) would depend on FIFO order
 
             await using var tm = new TaskManager(loop);
             tm.Spawn(async () => { await EventLoop.Sleep(S(1)); log.Add("slept"); });
             tm.Schedule(async () => log.Add("scheduled"), S(2));
             using var timer = loop.TimeProvider.CreateTimer(_ => log.Add("timer"), null, Ms(1500), Timeout.InfiniteTimeSpan);
-            await EventLoop.Yield(); // the child starts and sets its timer at t = 0, before time moves
+            await loop.RunCurrentAsync(); // the child starts and sets its timer at t = 0, before time moves
 
             await Step(Ms(999));
             log.Add("step");
@@ -107,6 +107,7 @@ public class TimeProviderClockTests
         Assert.Equal(S(10), Blocking.Result(result.Task));
     });
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void Advance_FromAnotherThreadInSteps_GivesTheSameEventsAsAVirtualClock()
     {

@@ -34,7 +34,7 @@ public class TimeProviderTimerTests
         var fired = false;
         using var timer = loop.TimeProvider.CreateTimer(_ => fired = true, null, TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         Assert.False(fired);
-        await EventLoop.Sleep(TimeSpan.Zero);
+        await loop.RunCurrentAsync();
         Assert.True(fired);
         Assert.Equal(TimeSpan.Zero, loop.Now);
     });

@@ -86,6 +86,7 @@ public class VirtualClockTests
         Assert.Equal(S(1), loop.Now);
     }, clock: new VirtualClock { AutoJump = false });
 
+    [Trait("Schedule", "Fifo")]
     [Fact]
     public void Advance_OnTheLoopThreadPastSeveralTimers_FiresThemAllInOrderAndNowIsTheAdvancedTime() => Virtual.Run(async loop =>
     {

@@ -38,6 +38,14 @@ internal static class NurseryTelemetry
     public static readonly Histogram<double> LoopLag = Meter.CreateHistogram<double>(
         "nursery.loop.lag", "ms", "How late a timer fired after its deadline (loop lag), in milliseconds of loop time.");
 
+    /// <summary>Steps of loop code that held the loop longer than <see cref="LoopOptions.SlowCallbackThreshold"/>.</summary>
+    public static readonly Counter<long> SlowCallbacks = Meter.CreateCounter<long>(
+        "nursery.loop.slow_callbacks", "{callback}", "Steps of loop code that held the loop thread longer than LoopOptions.SlowCallbackThreshold.");
+
+    /// <summary>Work that came back to a loop on a VirtualClock from another thread (a run that is no longer deterministic).</summary>
+    public static readonly Counter<long> OffLoopResumes = Meter.CreateCounter<long>(
+        "nursery.loop.off_loop_resumes", "{item}", "Continuations that reached a loop on a VirtualClock from another thread (ConfigureAwait(false), thread-pool work): the run is not deterministic.");
+
     /// <summary>Loops currently inside Run, for the run-queue gauge. Guarded by itself.</summary>
     private static readonly List<EventLoop> s_running = [];
 
@@ -75,6 +83,18 @@ internal static class NurseryTelemetry
     public static void RecordLag(EventLoop loop, TimeSpan lag)
     {
         if (LoopLag.Enabled) LoopLag.Record(lag.TotalMilliseconds, LoopTag(loop));
+    }
+
+    /// <summary>Counts a slow step of loop code.</summary>
+    public static void RecordSlowCallback(EventLoop loop)
+    {
+        if (SlowCallbacks.Enabled) SlowCallbacks.Add(1, LoopTag(loop));
+    }
+
+    /// <summary>Counts work that reached a virtual-clock loop from another thread.</summary>
+    public static void RecordOffLoopResume(EventLoop loop)
+    {
+        if (OffLoopResumes.Enabled) OffLoopResumes.Add(1, LoopTag(loop));
     }
 
     /// <summary>Makes a loop visible to the run-queue gauge while it runs.</summary>

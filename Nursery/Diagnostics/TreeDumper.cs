@@ -27,7 +27,10 @@ internal static class TreeDumper
         var text = new StringBuilder();
         var clock = loop.Clock.GetType().Name;
         text.Append(CultureInfo.InvariantCulture, $"EventLoop at {Time(loop.Now)} ({clock}): {(loop.IsRunning ? "running" : "not running")}, {loop.ReadyCount} ready, {loop.Timers.Count} timers");
+        if (loop.CrossThreadResumes > 0)
+            text.Append(", ").Append(Plural((int)Math.Min(loop.CrossThreadResumes, int.MaxValue), "cross-thread resume", "cross-thread resumes")).Append(" (not deterministic)");
         text.Append('\n');
+        if (loop.Host is { } host) text.Append("host: ").Append(host).Append('\n');
         var roots = loop.RootContext.Nested.ToArray();
         if (!roots.OfType<TaskManager>().Any()) text.Append("(no open TaskManager)\n");
         Render(text, loop, roots.Select(node => new Line(node, null)).ToList(), "", "");
@@ -108,7 +111,12 @@ internal static class TreeDumper
     {
         var children = manager.ChildList.ToArray();
         var live = children.Count(c => !c.IsEnded);
-        text.Append(lead).Append(CultureInfo.InvariantCulture, $"TaskManager #{manager.Id} {manager.StateName}: {Plural(children.Length, "child", "children")} ({live} live)");
+        text.Append(lead).Append(CultureInfo.InvariantCulture, $"TaskManager #{manager.Id}");
+        if (manager.Options.Name is { } name) text.Append(" '").Append(name).Append('\'');
+        text.Append(CultureInfo.InvariantCulture, $" {manager.StateName}: {Plural(children.Length, "child", "children")} ({live} live)");
+        if (manager.Options.MaxConcurrency != int.MaxValue)
+            text.Append(CultureInfo.InvariantCulture, $", {manager.RunningCount} of {manager.Options.MaxConcurrency} slots taken, {manager.WaitingCount} waiting");
+        if (manager.Options.FailurePolicy == FailurePolicy.CollectAll) text.Append(", supervisor (CollectAll)");
         if (manager.ScopeDeadline != TimeSpan.MaxValue) text.Append(", deadline ").Append(Time(manager.ScopeDeadline));
         if (manager.IsShielded) text.Append(", shielded");
         if (manager.IsCancellationRequested) text.Append(", cancelled");
@@ -131,6 +139,9 @@ internal static class TreeDumper
         text.Append(lead).Append(label).Append(": ").Append(child.Status);
         switch (child.Status)
         {
+            case ChildTaskStatus.Scheduled when child.Slot == ChildSlot.Waiting:
+                text.Append(CultureInfo.InvariantCulture, $", waiting for a slot ({child.Manager.RunningCount} of {child.Manager.Options.MaxConcurrency} running)");
+                break;
             case ChildTaskStatus.Scheduled:
                 text.Append(loop.Timers.DeadlineOf(child) is { } start ? $", starts at {Time(start)}" : ", starts on a coming turn");
                 break;
@@ -139,7 +150,7 @@ internal static class TreeDumper
                 break;
             case ChildTaskStatus.Faulted:
                 var primary = child.Manager.Failures.FirstOrDefault(f => f.Child == child)?.Primary ?? true;
-                text.Append(CultureInfo.InvariantCulture, $" ({(primary ? "" : "secondary, raised while being cancelled: ")}{child.Exception!.GetType().Name}: {child.Exception.Message})");
+                text.Append(CultureInfo.InvariantCulture, $" ({(primary ? "primary failure: " : "secondary failure, raised while being cancelled: ")}{child.Exception!.GetType().Name}: {child.Exception.Message})");
                 break;
         }
         if (child.StartingUnder is not null) text.Append(", starting (StartAsync into TaskManager #").Append(child.Manager.Id).Append(')');
@@ -173,6 +184,7 @@ internal static class TreeDumper
         TimeSpan? earliest = null;
         for (var sleep = node.PendingSleeps; sleep is not null; sleep = sleep.Next)
         {
+            if (sleep is LoopWait wait) return wait.Describe(); // a slot, a limiter token, a channel
             if (loop.Timers.DeadlineOf(sleep) is { } deadline && (earliest is null || deadline < earliest)) earliest = deadline;
         }
         var onEvent = child is { PendingEventWaits: > 0 };

@@ -33,6 +33,9 @@ public sealed class CurrentLoopHost : ILoopHost
     /// <summary>1 once <see cref="Dispose"/> has run. Interlocked.</summary>
     private int _disposed;
 
+    /// <summary>The loop thread the host was created on, for <see cref="ToString"/>.</summary>
+    private readonly string _createdOn;
+
     /// <summary>Wraps <see cref="EventLoop.Current"/>.</summary>
     /// <exception cref="InvalidOperationException">No event loop is running on the calling thread.</exception>
     public CurrentLoopHost()
@@ -42,6 +45,8 @@ public sealed class CurrentLoopHost : ILoopHost
             "code running on a loop (inside EventLoop.Run or a TaskManager child), or use a LoopThread, which runs a loop " +
             "on a thread of its own.");
         _scope = new HostScope(_loop, "CurrentLoopHost");
+        var creator = Thread.CurrentThread;
+        _createdOn = $"thread \"{creator.Name ?? "unnamed"}\" (#{creator.ManagedThreadId})";
         // The host's life runs on the loop in the background; the scope reports its end through WaitForStop.
         _ = _scope.RunAsync();
     }
@@ -135,4 +140,9 @@ public sealed class CurrentLoopHost : ILoopHost
         Stop();
         if (EventLoop.Current != _loop) WaitForStop();
     }
+
+    /// <summary>The host in one line: the borrowed loop's thread, and whether the host still accepts work.</summary>
+    /// <returns>For example <c>CurrentLoopHost: Running, any task type, borrows the loop of thread "main" (#1)</c>.</returns>
+    public override string ToString() =>
+        $"CurrentLoopHost: {(IsRunning ? "Running" : _scope.IsStopRequested ? "Stopped" : "loop not running")}, any task type, borrows the loop of {_createdOn}";
 }

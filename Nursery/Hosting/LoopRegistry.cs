@@ -30,6 +30,12 @@ public static class LoopRegistry
     /// <summary>The hosts registered in the current execution context. Immutable, so contexts share it safely.</summary>
     private static readonly AsyncLocal<ImmutableDictionary<object, LoopThread>?> s_hosts = new();
 
+    /// <summary>Guards <see cref="s_live"/>.</summary>
+    private static readonly Lock s_liveGate = new();
+
+    /// <summary>Live hosts of the whole process, in the order they started. Guarded by <see cref="s_liveGate"/>.</summary>
+    private static readonly List<LoopThread> s_live = [];
+
     /// <summary>
     /// The running host registered for <paramref name="id"/> in the current execution context; a new one
     /// (started, and registered for this context) if there is none.
@@ -56,9 +62,39 @@ public static class LoopRegistry
         if (strictlyGet) throw NotFound(id, stopped: found is not null);
 
         var host = new LoopThread();
+        host.MarkRegistered(id);
         host.EnsureRunning();
         s_hosts.Value = hosts.SetItem(key, host);
         return host;
+    }
+
+    /// <summary>
+    /// Every live <see cref="LoopThread"/> in the process, oldest first: started (or starting) and not stopped yet,
+    /// whoever created it (the registry, <c>new LoopThread(...)</c>, a <see cref="SharedLoop"/>, a <see cref="Dispatcher"/>)
+    /// and whatever execution context registered it. A snapshot: each host's <see cref="LoopThread.RegistryId"/>,
+    /// <see cref="LoopThread.CreatedOnThread"/>, <see cref="LoopThread.TaskType"/> and <see cref="LoopThread.State"/>
+    /// say what it is, and its <see cref="LoopThread.ToString"/> says all of that in one line. A host leaves the list once
+    /// its loop thread has finished.
+    /// </summary>
+    /// <remarks>Thread-safe. For a leak hunt: print it at the end of a test run, and every line is a host nobody stopped.</remarks>
+    public static IReadOnlyList<LoopThread> Hosts
+    {
+        get
+        {
+            lock (s_liveGate) return [.. s_live];
+        }
+    }
+
+    /// <summary>A host's thread is starting: it joins <see cref="Hosts"/>.</summary>
+    internal static void Started(LoopThread host)
+    {
+        lock (s_liveGate) s_live.Add(host);
+    }
+
+    /// <summary>A host's thread has finished (or could not start): it leaves <see cref="Hosts"/>.</summary>
+    internal static void Stopped(LoopThread host)
+    {
+        lock (s_liveGate) s_live.Remove(host);
     }
 
     private static LoopHostNotFoundException NotFound(object? id, bool stopped)

@@ -77,6 +77,20 @@ public sealed class LoopThread : ILoopHost
     {
     }
 
+    /// <summary>
+    /// Creates a host whose loop is made with <paramref name="options"/>: slow-callback detection
+    /// (<see cref="SlowCallback"/>), a schedule seed. Deadlock detection never applies to a host's loop, which waits for
+    /// submissions by design.
+    /// </summary>
+    /// <param name="options">The options of the host's loop.</param>
+    /// <param name="clock">The loop's clock; <see langword="null"/> for a <see cref="SystemClock"/>.</param>
+    /// <param name="taskType">The only task type the host accepts, or <see langword="null"/> for any (see <see cref="LoopThread(LoopClock?, string?)"/>).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    public LoopThread(LoopOptions options, LoopClock? clock = null, string? taskType = null)
+        : this(new EventLoop(clock ?? new SystemClock(), options ?? throw new ArgumentNullException(nameof(options))), ownsLoop: true, taskType, name: null)
+    {
+    }
+
     /// <summary>Creates a host over <paramref name="loop"/> (shared loops reuse one loop across runs).</summary>
     internal LoopThread(EventLoop loop, bool ownsLoop, string? taskType, string? name)
     {
@@ -86,6 +100,59 @@ public sealed class LoopThread : ILoopHost
         var id = Interlocked.Increment(ref s_lastId);
         Name = name ?? (taskType is null ? $"Nursery loop {id}" : $"Nursery loop {id} ({taskType})");
         _scope = new HostScope(loop, $"LoopThread \"{Name}\"");
+        var creator = Thread.CurrentThread;
+        CreatedOnThread = creator.IsThreadPoolThread
+            ? $"thread-pool thread #{creator.ManagedThreadId}"
+            : $"thread \"{creator.Name ?? "unnamed"}\" (#{creator.ManagedThreadId})";
+        // The loop belongs to this host now: never reported as deadlocked, and its tree dump names the host.
+        loop.Host = this;
+    }
+
+    /// <summary>
+    /// Raised on the loop thread after a step of loop code that held the loop longer than the
+    /// <see cref="LoopOptions.SlowCallbackThreshold"/> of the host's <see cref="Options"/> (see
+    /// <see cref="EventLoop.SlowCallback"/>). Subscribing does not start the host.
+    /// </summary>
+    public event EventHandler<SlowCallbackEventArgs>? SlowCallback
+    {
+        add => _loop.SlowCallback += value;
+        remove => _loop.SlowCallback -= value;
+    }
+
+    /// <summary>The options of the host's loop.</summary>
+    public LoopOptions Options => _loop.Options;
+
+    /// <summary>
+    /// The thread that created the host, for <see cref="ToString"/> and <see cref="LoopRegistry.Hosts"/>: its name and
+    /// managed id, for example <c>thread "main" (#1)</c> or <c>thread-pool thread #7</c>.
+    /// </summary>
+    public string CreatedOnThread { get; }
+
+    /// <summary>The id <see cref="LoopRegistry.GetOrCreate"/> created this host for; see <see cref="IsRegistered"/>.</summary>
+    public object? RegistryId { get; private set; }
+
+    /// <summary>
+    /// Whether <see cref="LoopRegistry.GetOrCreate"/> created this host (for <see cref="RegistryId"/>, which may be the
+    /// default id <see langword="null"/>); false for a host made with <c>new LoopThread(...)</c> or by a
+    /// <see cref="SharedLoop"/> or <see cref="Dispatcher"/>.
+    /// </summary>
+    public bool IsRegistered { get; private set; }
+
+    /// <summary>Where the host is in its life. Any thread; a snapshot.</summary>
+    public LoopHostState State => Volatile.Read(ref _state) switch
+    {
+        NotStarted => LoopHostState.NotStarted,
+        Starting => LoopHostState.Starting,
+        Running when _scope.IsStopRequested => LoopHostState.Stopping,
+        Running => LoopHostState.Running,
+        _ => LoopHostState.Stopped,
+    };
+
+    /// <summary>Records the id the registry created this host for.</summary>
+    internal void MarkRegistered(object? id)
+    {
+        RegistryId = id;
+        IsRegistered = true;
     }
 
     /// <summary>The name of the loop thread, as debuggers and thread dumps show it.</summary>
@@ -263,9 +330,17 @@ public sealed class LoopThread : ILoopHost
         else WaitForStopQuietly();
     }
 
-    /// <summary>The thread's name.</summary>
-    /// <returns><see cref="Name"/>.</returns>
-    public override string ToString() => Name;
+    /// <summary>
+    /// The host in one line: name, state, task type, registry id and creating thread, for example
+    /// <c>LoopThread "Nursery loop 3": Running, any task type, registry id "db", created on thread "main" (#1)</c>.
+    /// </summary>
+    /// <returns>The description.</returns>
+    public override string ToString()
+    {
+        var type = TaskType is null ? "any task type" : $"task type \"{TaskType}\"";
+        var registry = !IsRegistered ? "not registered" : RegistryId is null ? "registry id (default)" : $"registry id \"{RegistryId}\"";
+        return $"LoopThread \"{Name}\": {State}, {type}, {registry}, created on {CreatedOnThread}";
+    }
 
     private void CheckTaskType(string? taskType)
     {
@@ -309,11 +384,13 @@ public sealed class LoopThread : ILoopHost
             try
             {
                 var thread = new Thread(RunLoop) { IsBackground = true, Name = Name };
+                LoopRegistry.Started(this);
                 // Without the starter's ExecutionContext: each work item runs in its own submitter's context instead.
                 thread.UnsafeStart();
             }
             catch (Exception e)
             {
+                LoopRegistry.Stopped(this);
                 _startFailure = e;
                 _scope.Close(failure: null);
                 _state = Stopped;
@@ -340,6 +417,7 @@ public sealed class LoopThread : ILoopHost
             // Normally closed already; after a failure this releases every caller still waiting.
             _scope.Close(failure: null);
             Volatile.Write(ref _state, Stopped);
+            LoopRegistry.Stopped(this);
             if (_ownsLoop) _loop.Dispose();
             _ready.Set();
             _stopped.Set();

@@ -148,7 +148,7 @@ internal abstract class Submission : ChildTask
         _scope.Forget(this);
         _registration.Unregister();
         // A manager the work opened and never joined: the caller hears about it (its children are joined by the host).
-        if (TaskManager.OrphanOpenManagers(Context, $"the work submitted as child {Label}") is { } leaked && !work.IsFaulted)
+        if (TaskManager.OrphanOpenManagers(Context, static self => $"the work submitted as child {self.Label}", this) is { } leaked && !work.IsFaulted)
         {
             CompleteFrom(leaked);
         }

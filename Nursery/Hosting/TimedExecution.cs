@@ -21,8 +21,10 @@ internal sealed class TimedExecution<T>(Func<CancellationToken, Task<T>> work, T
                 manager = m;
                 child = m.Spawn(work);
                 // The work gets to start even when the loop reaches it after the deadline (a slow start): then its first
-                // checkpoint sees the timeout, and work that ignores it still delivers its result.
-                await EventLoop.Yield();
+                // checkpoint sees the timeout, and work that ignores it still delivers its result. One yield is not enough
+                // to be sure it has started: under a schedule seed this code may come before the child's start in the
+                // same batch (and a deadline already past would then cancel a child that never ran).
+                while (child.Status == ChildTaskStatus.Scheduled) await EventLoop.Yield();
                 m.CancelScope.Deadline = deadline;
             },
             cancellationToken);

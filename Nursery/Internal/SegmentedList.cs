@@ -7,7 +7,11 @@ namespace Nursery;
 /// array reaches the large-object heap, whose allocations would trigger gen2 collections for managers with more
 /// than about ten thousand children (a <see cref="List{T}"/> crosses that line at 10,625 references).
 /// </summary>
-/// <remarks>Not thread-safe. Enumerating while items are added sees the added items (no "collection modified" error).</remarks>
+/// <remarks>
+/// Not thread-safe. Enumerating while items are added sees the added items (no "collection modified" error). The first
+/// segment starts small and doubles up to the segment size, so a manager with a handful of children (a nested manager
+/// per request, say) costs tens of bytes, not a 4 KB segment.
+/// </remarks>
 /// <typeparam name="T">The item type.</typeparam>
 internal sealed class SegmentedList<T> : IReadOnlyList<T>
 {
@@ -16,7 +20,10 @@ internal sealed class SegmentedList<T> : IReadOnlyList<T>
     private const int SegmentSize = 1 << Shift;
     private const int Mask = SegmentSize - 1;
 
-    /// <summary>The segments; all but the last are full.</summary>
+    /// <summary>The first segment's length when the first item arrives.</summary>
+    private const int FirstSegmentSize = 4;
+
+    /// <summary>The segments; all but the last are full. The first one may be shorter than the others while it grows.</summary>
     private T[][] _segments = new T[1][];
 
     /// <summary>Number of items.</summary>
@@ -38,10 +45,22 @@ internal sealed class SegmentedList<T> : IReadOnlyList<T>
     /// <summary>Appends <paramref name="item"/>.</summary>
     public void Add(T item)
     {
-        var segment = _count >> Shift;
-        if (segment == _segments.Length) Array.Resize(ref _segments, _segments.Length * 2);
-        (_segments[segment] ??= new T[SegmentSize])[_count & Mask] = item;
-        _count++;
+        var count = _count;
+        if (count < SegmentSize)
+        {
+            // The first segment: grow it by doubling until it has the full size.
+            var first = _segments[0];
+            if (first is null) _segments[0] = first = new T[FirstSegmentSize];
+            else if (count == first.Length) Array.Resize(ref _segments[0], count * 2);
+            _segments[0][count] = item;
+        }
+        else
+        {
+            var segment = count >> Shift;
+            if (segment == _segments.Length) Array.Resize(ref _segments, _segments.Length * 2);
+            (_segments[segment] ??= new T[SegmentSize])[count & Mask] = item;
+        }
+        _count = count + 1;
     }
 
     /// <summary>Removes every item matching <paramref name="match"/>, keeping the others in order. O(n).</summary>

@@ -1,11 +1,13 @@
 using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
 
 namespace Nursery;
 
 /// <summary>
 /// What <see cref="EventLoop.Sleep(TimeSpan)"/> and <see cref="EventLoop.Yield"/> return: a cancellation checkpoint to
 /// <c>await</c>. Awaiting it costs no allocation for a yield and one small object for a sleep (no
-/// <see cref="TaskCompletionSource"/>, no continuation object).
+/// <see cref="TaskCompletionSource"/>, no continuation object: its awaiter is the runtime's
+/// <see cref="ValueTaskAwaiter"/>, which async methods await without allocating).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -15,7 +17,8 @@ namespace Nursery;
 /// </para>
 /// <para>
 /// A checkpoint may be awaited more than once: a sleep that has ended gives the same outcome again, and awaiting a yield
-/// again yields again; two awaits of the same pending sleep at once throw <see cref="InvalidOperationException"/>.
+/// again yields again; a second await of a sleep that is still being awaited throws
+/// <see cref="InvalidOperationException"/> (on its next turn; the first await is unaffected).
 /// Blocking on an unfinished checkpoint with <c>GetAwaiter().GetResult()</c> on the loop thread would deadlock the loop,
 /// so it throws <see cref="InvalidOperationException"/> instead. A <c>default</c> checkpoint is already complete.
 /// </para>
@@ -23,9 +26,9 @@ namespace Nursery;
 public readonly struct Checkpoint
 {
     /// <summary>A sleep (<see cref="SleepOperation"/>), the node a yield belongs to (a context), or null (complete).</summary>
-    private readonly object? _source;
+    private readonly IValueTaskSource? _source;
 
-    internal Checkpoint(object source) => _source = source;
+    internal Checkpoint(IValueTaskSource source) => _source = source;
 
     /// <summary>Converts the checkpoint to a task (for <c>Task.WhenAny</c>, a <c>Func&lt;Task&gt;</c>, storing it).</summary>
     /// <param name="checkpoint">The checkpoint.</param>
@@ -33,18 +36,13 @@ public readonly struct Checkpoint
     public static implicit operator Task(Checkpoint checkpoint) => checkpoint.AsTask();
 
     /// <summary>Whether the checkpoint has completed: a sleep that ended (slept or cancelled). A yield completes only by being awaited.</summary>
-    public bool IsCompleted => GetAwaiter().IsCompleted;
+    public bool IsCompleted => _source is null || _source.GetStatus(0) != ValueTaskSourceStatus.Pending;
 
     /// <summary>Whether the checkpoint completed without being cancelled (a sleep that slept its full delay).</summary>
-    public bool IsCompletedSuccessfully => _source switch
-    {
-        null => true,
-        SleepOperation sleep => sleep.HasSlept,
-        _ => false,
-    };
+    public bool IsCompletedSuccessfully => _source is null || _source.GetStatus(0) == ValueTaskSourceStatus.Succeeded;
 
     /// <summary>Whether the checkpoint ended cancelled (a sleep cut short by a cancellation).</summary>
-    public bool IsCanceled => _source is SleepOperation sleep && sleep.IsCompleted && !sleep.HasSlept;
+    public bool IsCanceled => _source is not null && _source.GetStatus(0) == ValueTaskSourceStatus.Canceled;
 
     /// <summary>
     /// The checkpoint as a configured task awaitable. <c>ConfigureAwait(false)</c> resumes off the loop, where the code's
@@ -54,9 +52,13 @@ public readonly struct Checkpoint
     /// <returns>An awaitable for <see cref="AsTask"/>.</returns>
     public ConfiguredTaskAwaitable ConfigureAwait(bool continueOnCapturedContext) => AsTask().ConfigureAwait(continueOnCapturedContext);
 
-    /// <summary>Gets the awaiter; <c>await</c> calls this.</summary>
+    /// <summary>
+    /// Gets the awaiter; <c>await</c> calls this. Its <c>GetResult()</c> returns, or throws the checkpoint's
+    /// <see cref="OperationCanceledException"/> (its message names why), or <see cref="InvalidOperationException"/> for a
+    /// sleep that has not ended (blocking on it on the loop thread would deadlock).
+    /// </summary>
     /// <returns>The awaiter.</returns>
-    public Awaiter GetAwaiter() => new(_source);
+    public ValueTaskAwaiter GetAwaiter() => (_source is null ? default : new ValueTask(_source, 0)).GetAwaiter();
 
     /// <summary>
     /// A task that completes with the checkpoint: successfully, or cancelled with the checkpoint's
@@ -82,71 +84,4 @@ public readonly struct Checkpoint
         }
     }
 #pragma warning restore VSTHRD200
-
-    /// <summary>Awaits a <see cref="Checkpoint"/>. Used by the compiler; not meant to be called directly.</summary>
-    public readonly struct Awaiter : ICriticalNotifyCompletion
-    {
-        private readonly object? _source;
-
-        internal Awaiter(object? source) => _source = source;
-
-        /// <summary>Whether the checkpoint has completed (a yield never has before it is awaited).</summary>
-        public bool IsCompleted => _source switch
-        {
-            null => true,
-            SleepOperation sleep => sleep.IsCompleted,
-            _ => false,
-        };
-
-        /// <summary>Ends the await: returns, or throws the checkpoint's <see cref="OperationCanceledException"/>.</summary>
-        /// <exception cref="OperationCanceledException">The checkpoint was cancelled (its message names why).</exception>
-        /// <exception cref="InvalidOperationException">The sleep has not ended: blocking on it on the loop thread would deadlock.</exception>
-        public void GetResult()
-        {
-            switch (_source)
-            {
-                case null:
-                    return;
-                case SleepOperation sleep:
-                    sleep.GetResult();
-                    return;
-                default:
-                    // A yield: cancellation is checked when the code resumes (level-triggered).
-                    ((LoopSynchronizationContext)_source).ThrowIfCancelled();
-                    return;
-            }
-        }
-
-        /// <summary>Schedules the continuation to run on the loop once the checkpoint completes (ExecutionContext flows).</summary>
-        /// <param name="continuation">The code after the await.</param>
-        public void OnCompleted(Action continuation)
-        {
-            ArgumentNullException.ThrowIfNull(continuation);
-            var context = ExecutionContext.Capture();
-            UnsafeOnCompleted(context is null ? continuation : () => ExecutionContext.Run(context, static s => ((Action)s!)(), continuation));
-        }
-
-        /// <summary>Schedules the continuation to run on the loop once the checkpoint completes.</summary>
-        /// <param name="continuation">The code after the await.</param>
-        public void UnsafeOnCompleted(Action continuation)
-        {
-            ArgumentNullException.ThrowIfNull(continuation);
-            switch (_source)
-            {
-                case null:
-                    continuation();
-                    return;
-                case SleepOperation sleep:
-                    sleep.OnCompleted(continuation);
-                    return;
-                default:
-                    // A yield: to the back of the run queue, under the awaiting code's context.
-                    var node = (LoopSynchronizationContext)_source;
-                    var resumeIn = SynchronizationContext.Current as LoopSynchronizationContext;
-                    if (resumeIn is null || resumeIn.Loop != node.Loop) resumeIn = node;
-                    node.Loop.Post(new WorkItem(SleepOperation.RunContinuation, continuation, resumeIn));
-                    return;
-            }
-        }
-    }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Nursery;
 
 public sealed partial class EventLoop
@@ -65,6 +67,9 @@ public sealed partial class EventLoop
         NurseryTelemetry.LoopStarted(this);
         t_current = this;
         _turnTime = Clock.Now;
+        // Each run takes the same schedule under the same seed, and watches for hangs from a clean slate.
+        _shuffler?.Restart();
+        BeginWatch();
         // A run of its own: a fresh root, and an inbox that takes work again (it refused it between runs).
         var root = _rootContext = new RootContext(this);
         _inbox.Open();
@@ -89,6 +94,7 @@ public sealed partial class EventLoop
             root.EndRun();
             _ready.Clear();
             _timers.Clear();
+            _settleWaiters = null;
             _inbox.Close();
             t_current = null;
             SynchronizationContext.SetSynchronizationContext(callerContext);
@@ -102,16 +108,29 @@ public sealed partial class EventLoop
     /// <summary>
     /// One turn: take in work from other threads, fire the timers that are due, then run the work that was ready
     /// at the start of the run phase (work readied meanwhile waits for the next turn, so timers and other threads
-    /// are never starved). With nothing to do, wait (or jump a virtual clock) until the next timer.
+    /// are never starved). With nothing to do, release the code waiting for the loop to settle
+    /// (<see cref="RunCurrentAsync"/>), or else wait (or jump a virtual clock) until the next timer.
     /// </summary>
     private void Turn(Task main)
     {
         _turnNumber++;
         _turnTime = Clock.Now;
+        if (_determinismViolation is { } violation) throw violation;
         _inbox.DrainTo(_ready);
         FireDueTimers();
-        if (_ready.Count > 0) RunReady(main);
-        else Idle();
+        if (_ready.Count > 0)
+        {
+            RunReady(main);
+            if (_detectDeadlock) CheckLivelock();
+        }
+        else if (_settleWaiters is { Count: > 0 } && !TimerDueNow)
+        {
+            ReleaseSettled();
+        }
+        else
+        {
+            Idle();
+        }
     }
 
     private void FireDueTimers()
@@ -129,16 +148,60 @@ public sealed partial class EventLoop
         }
     }
 
+    /// <summary>Runs the batch that was ready when the run phase began: in FIFO order, or shuffled from the seed.</summary>
     private void RunReady(Task main)
     {
+        if (_shuffler is { } shuffler)
+        {
+            RunShuffled(main, shuffler);
+            return;
+        }
         for (var count = _ready.Count; count > 0 && _ready.TryDequeue(out var item); count--)
         {
-            SynchronizationContext.SetSynchronizationContext(item.Context);
-            if (_trace is { } trace && item.Context.Child is { } owner) trace.Step(owner);
-            item.Callback(item.State);
+            RunItem(item);
             if (main.IsCompleted) return;
         }
     }
+
+    /// <summary>Runs the ready batch in an order drawn from the seed (<see cref="LoopOptions.ScheduleSeed"/>).</summary>
+    private void RunShuffled(Task main, ScheduleShuffler shuffler)
+    {
+        var count = _ready.Count;
+        var batch = shuffler.Take(_ready, count);
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                RunItem(batch[i]);
+                if (main.IsCompleted) return; // the rest of the batch is abandoned with the run, as in FIFO order
+            }
+        }
+        finally
+        {
+            shuffler.Release(count);
+        }
+    }
+
+    /// <summary>Runs one work item under its context; timed and watched when a diagnosis option asks for it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void RunItem(in WorkItem item)
+    {
+        SynchronizationContext.SetSynchronizationContext(item.Context);
+        if (_trace is { } trace && item.Context.Child is { } owner) trace.Step(owner);
+        if (!_watchSteps) item.Callback(item.State);
+        else RunWatched(item);
+    }
+
+    /// <summary>Runs one work item, noting a cancelled child that keeps running and timing the step.</summary>
+    private void RunWatched(in WorkItem item)
+    {
+        if (_detectDeadlock && item.Context.IsCancelled && item.Context.Child is { } cancelled) NoteCancelledStep(cancelled);
+        if (_slowCallbackTicks > 0) RunTimed(item);
+        else item.Callback(item.State);
+    }
+
+    /// <summary>Whether a timer is due at the clock's current time (set during the last timer phase, it fires next turn).</summary>
+    private bool TimerDueNow => _timers.Count > 0 && _timers.NextDeadline <= Clock.Now;
 
     private void Idle()
     {
@@ -150,6 +213,11 @@ public sealed partial class EventLoop
             // The clock decides how to wait: real clocks block until the deadline, a virtual one jumps to it.
             if (!Clock.PrepareIdleWait(this, deadline, out timeout)) return;
         }
-        _inbox.Wait(timeout);
+        // Idle: whatever ran before was not a livelock.
+        _frozenSince = 0;
+        // On a virtual clock nothing moves from here on except work from other threads (no timer the clock reaches
+        // by itself is pending): that is where a deadlocked program would wait for ever.
+        if (_detectDeadlock) WaitOrReportDeadlock();
+        else _inbox.Wait(timeout);
     }
 }

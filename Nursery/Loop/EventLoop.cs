@@ -49,13 +49,17 @@ public sealed partial class EventLoop : IDisposable
     /// <summary>Turns taken so far. Loop thread only.</summary>
     private long _turnNumber;
 
+    /// <summary>Shuffles each turn's ready batch when the options give a seed; null for FIFO order.</summary>
+    private readonly ScheduleShuffler? _shuffler;
+
     /// <summary>Last id handed out to a child; ids are per loop, so traces of a virtual-time run repeat exactly.</summary>
     private int _lastId;
 
     /// <summary>Called once when the current <see cref="Run(Func{Task})"/> ends, then forgotten. Loop thread only.</summary>
     private Action? _runEnding;
 
-    /// <summary>Creates a loop on the real, monotonic <see cref="SystemClock"/>.</summary>
+    /// <summary>Creates a loop on the real, monotonic <see cref="SystemClock"/>, with the default options (see <see cref="EventLoop(LoopClock)"/>).</summary>
+    /// <exception cref="InvalidOperationException"><c>NURSERY_SCHEDULE_SEED</c> is set but is not an integer.</exception>
     public EventLoop()
         : this(new SystemClock())
     {
@@ -64,8 +68,14 @@ public sealed partial class EventLoop : IDisposable
     /// <summary>Creates a loop on <paramref name="clock"/> (for example a <see cref="VirtualClock"/>).</summary>
     /// <param name="clock">The clock every timer of this loop follows.</param>
     /// <exception cref="ArgumentNullException"><paramref name="clock"/> is null.</exception>
+    /// <remarks>
+    /// The loop gets the default <see cref="LoopOptions"/>, except that the environment variable
+    /// <c>NURSERY_SCHEDULE_SEED</c>, when set to an integer, becomes its <see cref="LoopOptions.ScheduleSeed"/>: run a
+    /// whole test suite under a seed without changing a line of it.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException"><c>NURSERY_SCHEDULE_SEED</c> is set but is not an integer.</exception>
     public EventLoop(LoopClock clock)
-        : this(clock, new LoopOptions())
+        : this(clock, LoopOptions.FromEnvironment())
     {
     }
 
@@ -79,6 +89,9 @@ public sealed partial class EventLoop : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         Clock = clock;
         Options = options;
+        _slowCallbackTicks = ToStopwatchTicks(options.SlowCallbackThreshold);
+        _shuffler = options.ScheduleSeed is { } seed ? new ScheduleShuffler(seed) : null;
+        _onVirtualClock = clock is VirtualClock;
         _rootContext = new RootContext(this);
         TimeProvider = new LoopTimeProvider(this);
         TaskScheduler = new LoopTaskScheduler(this);
@@ -109,9 +122,6 @@ public sealed partial class EventLoop : IDisposable
     /// and <c>ContinueWith(.., loop.TaskScheduler)</c>. Plain <c>await</c> does not need it.
     /// </summary>
     public TaskScheduler TaskScheduler { get; }
-
-    /// <summary>The options the loop was made with.</summary>
-    internal LoopOptions Options { get; }
 
     /// <summary>The seed that shuffles each turn's ready work (see <see cref="LoopOptions.ScheduleSeed"/>); null: FIFO.</summary>
     public int? ScheduleSeed => Options.ScheduleSeed;

@@ -106,7 +106,8 @@ internal sealed class LoopInbox
     /// Blocks the loop thread until work is posted, <see cref="Wake"/> is called, or <paramref name="timeout"/>
     /// passes (<see langword="null"/> waits indefinitely). Returns at once if either already happened.
     /// </summary>
-    public void Wait(TimeSpan? timeout)
+    /// <returns><see langword="false"/> when the timeout passed with nothing posted and no wake-up.</returns>
+    public bool Wait(TimeSpan? timeout)
     {
         lock (_gate)
         {
@@ -124,7 +125,10 @@ internal sealed class LoopInbox
                     _waiting = false;
                 }
             }
+            // Whatever woke the thread (or the timeout), what counts is whether anything arrived.
+            var arrived = _pending.Count > 0 || _woken;
             _woken = false;
+            return arrived;
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using System.Threading.Tasks.Sources;
 
 namespace Nursery;
 
@@ -22,8 +23,13 @@ namespace Nursery;
 /// its owner, reached through the abstract members. Loop thread only, except <see cref="Post"/> and
 /// <see cref="Send"/>.
 /// </para>
+/// <para>
+/// It is also what <see cref="EventLoop.Yield"/> returns (as an <see cref="IValueTaskSource"/> behind a
+/// <see cref="Checkpoint"/>): a yield needs no state of its own beyond the node whose cancellation it checks, so
+/// yielding allocates nothing.
+/// </para>
 /// </remarks>
-internal abstract class LoopSynchronizationContext : SynchronizationContext, ICancelNode
+internal abstract class LoopSynchronizationContext : SynchronizationContext, ICancelNode, IValueTaskSource
 {
     /// <summary>Set once this code has been cancelled; never cleared (level-triggered). Loop thread only.</summary>
     private bool _cancelled;
@@ -106,6 +112,15 @@ internal abstract class LoopSynchronizationContext : SynchronizationContext, ICa
     /// <summary>Whether <paramref name="ended"/> ended with a failure that a nested manager's join reported here.</summary>
     public virtual bool Carries(Task ended) => false;
 
+    /// <summary>
+    /// A manager nested here was cancelled by this code's cancellation while it had work to cut short, and its join
+    /// returned normally (a cancellation alone is not an error of the join). A cancel scope needs to know: its body may
+    /// end normally right after that join although the scope's cancellation cut the work short.
+    /// </summary>
+    public virtual void NoteCutShort()
+    {
+    }
+
     /// <summary>Records a node nested in this code: a manager created here, a scope entered here, a child starting here.</summary>
     public abstract void AddNested(ICancelNode node);
 
@@ -123,6 +138,28 @@ internal abstract class LoopSynchronizationContext : SynchronizationContext, ICa
     public void ThrowIfCancelled()
     {
         if (_cancelled) throw CancellationException();
+    }
+
+    /// <summary>A yield is complete only once it has been awaited (and resumed).</summary>
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => ValueTaskSourceStatus.Pending;
+
+    /// <summary>A yield resumes: cancellation is checked now (level-triggered).</summary>
+    void IValueTaskSource.GetResult(short token) => ThrowIfCancelled();
+
+    /// <summary>A yield: the awaiting code goes to the back of the run queue, under its own context.</summary>
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+    {
+        var loop = Loop;
+        if (EventLoop.Current != loop)
+        {
+            // Awaited off the loop (a checkpoint value carried to another thread): resume on the loop, under this node.
+            var offLoop = CheckpointContinuation.Prepare(continuation, state, flags, this, onLoop: false, out var offLoopState);
+            loop.Post(new WorkItem(offLoop, offLoopState, this));
+            return;
+        }
+        var resumeIn = CurrentOn(loop) ?? this;
+        var callback = CheckpointContinuation.Prepare(continuation, state, flags, resumeIn, onLoop: true, out var itemState);
+        loop.Enqueue(new WorkItem(callback, itemState, resumeIn));
     }
 
     /// <summary>Registers a sleep so that cancelling this node wakes it.</summary>
@@ -196,7 +233,10 @@ internal abstract class LoopSynchronizationContext : SynchronizationContext, ICa
     {
         ArgumentNullException.ThrowIfNull(d);
         if (_abandoned || Run.IsAbandoned) return; // abandoned code never resumes, not even in a later run
-        Loop.Post(new WorkItem(d, state, this));
+        var loop = Loop;
+        // From another thread on a virtual clock: an await that completed off the loop. Counted, and fatal when strict.
+        if (loop.NotesCrossThreadResume) loop.NoteCrossThreadResume(this, d, state);
+        loop.Post(new WorkItem(d, state, this));
     }
 
     /// <summary>Runs the callback on the loop and waits for it. Inline when already on the loop thread.</summary>

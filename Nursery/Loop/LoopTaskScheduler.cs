@@ -32,7 +32,9 @@ internal sealed class LoopTaskScheduler : TaskScheduler
                 "loop.TaskScheduler runs tasks only while its event loop is running (inside EventLoop.Run or on a loop host). " +
                 "Start the work from code running on the loop, or submit it through a loop host.");
         }
-        _loop.Post(new WorkItem(_execute, task, _loop.RootContext));
+        var item = new WorkItem(_execute, task, _loop.RootContext);
+        if (_loop.NotesCrossThreadResume) _loop.NoteCrossThreadResume(_loop.RootContext, _execute, task);
+        _loop.Post(item);
     }
 
     /// <summary>Inline only on the loop thread itself; anywhere else the task must wait its turn on the loop.</summary>

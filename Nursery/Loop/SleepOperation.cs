@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Threading.Tasks.Sources;
+
 namespace Nursery;
 
 /// <summary>
@@ -11,46 +14,39 @@ namespace Nursery;
 /// the run queue, under the awaiting code's context; it never runs inline in the middle of those calls. Loop thread
 /// only, except that a continuation registered from another thread is handed to the loop.
 /// </remarks>
-internal class SleepOperation : ITimerTarget
+internal class SleepOperation : ITimerTarget, IValueTaskSource
 {
-    /// <summary>Runs a continuation from the run queue (its state is the continuation).</summary>
-    internal static readonly SendOrPostCallback RunContinuation = static state => ((Action)state!)();
-
     /// <summary>Registers a continuation that arrived from another thread, on the loop thread.</summary>
-    private static readonly SendOrPostCallback s_registerOnLoop = static state =>
-    {
-        var (op, continuation) = ((SleepOperation, Action))state!;
-        op.OnCompleted(continuation);
-    };
+    private static readonly SendOrPostCallback s_registerOnLoop = static state => ((OffLoopAwait)state!).Register();
 
     /// <summary>Completes the task of a cancelled sleep on its own turn.</summary>
     private static readonly SendOrPostCallback s_cancelTask = static state =>
     {
         var op = (SleepOperation)state!;
-        op._task!.TrySetCanceled(op._exception ??= op.CreateException());
+        op._extras!.Task!.TrySetCanceled(op.Exception);
     };
 
-    /// <summary>The loop whose heap holds this sleep.</summary>
-    protected readonly EventLoop Loop;
+    // A million sleeping children hold a million of these: the fields are what every sleep needs, and the rest is in
+    // SleepExtras, made on first use.
 
     /// <summary>Pending, then Slept, Cancelled or CancelledByToken.</summary>
     private SleepState _state;
 
-    /// <summary>The awaiting code's continuation while pending; null until it awaits.</summary>
-    private Action? _continuation;
+    /// <summary>Set once a second await arrived while the first was pending (its GetResult then says so).</summary>
+    private bool _awaitedTwice;
 
-    /// <summary>The context the continuation resumes under (the awaiting code's).</summary>
-    private LoopSynchronizationContext? _resumeIn;
+    /// <summary>Which run-queue callback resumes the awaiting code (see <see cref="CheckpointContinuation.Callback"/>).</summary>
+    private bool _resumesBox;
 
-    /// <summary>The task handed out by <see cref="AsTask"/>, if anyone asked for one.</summary>
-    private CheckpointTaskSource? _task;
+    /// <summary>The state of the item that resumes the awaiting code (its state machine box, usually); null until it awaits.</summary>
+    private object? _continuation;
 
-    /// <summary>The exception of a cancelled sleep, made on first use and then given to every await.</summary>
-    private OperationCanceledException? _exception;
+    /// <summary>What few sleeps need (a task, an exception, an unusual context to resume under); null for most.</summary>
+    private SleepExtras? _extras;
 
     public SleepOperation(EventLoop loop, LoopSynchronizationContext node)
     {
-        Loop = loop;
+        Debug.Assert(node.Loop == loop, "A sleep belongs to the loop of the code that sleeps.");
         Node = node;
     }
 
@@ -61,6 +57,9 @@ internal class SleepOperation : ITimerTarget
         Cancelled,
         CancelledByToken,
     }
+
+    /// <summary>The loop whose heap holds this sleep (its node's: not kept twice).</summary>
+    protected EventLoop Loop => Node.Loop;
 
     /// <summary>Position in the loop's timer heap (-1 when not in it). Loop thread only.</summary>
     public int TimerIndex { get; set; } = -1;
@@ -113,24 +112,43 @@ internal class SleepOperation : ITimerTarget
         Complete(byToken ? SleepState.CancelledByToken : SleepState.Cancelled);
     }
 
-    /// <summary>Registers the awaiting code's continuation.</summary>
-    public void OnCompleted(Action continuation)
+    /// <summary>Whether the sleep is pending, slept, or was cancelled.</summary>
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _state switch
+    {
+        SleepState.Pending => ValueTaskSourceStatus.Pending,
+        SleepState.Slept => ValueTaskSourceStatus.Succeeded,
+        _ => ValueTaskSourceStatus.Canceled,
+    };
+
+    /// <inheritdoc cref="GetResult()" />
+    void IValueTaskSource.GetResult(short token) => GetResult();
+
+    /// <summary>Registers the awaiting code's continuation: it resumes on the loop, under the awaiting code's context.</summary>
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
     {
         if (EventLoop.Current != Loop)
         {
-            Loop.Post(new WorkItem(s_registerOnLoop, (this, continuation), Loop.RootContext));
+            Loop.Post(new WorkItem(s_registerOnLoop, new OffLoopAwait(this, continuation, state, flags), Loop.RootContext));
             return;
         }
+        var loop = Loop;
+        var resumeIn = LoopSynchronizationContext.CurrentOn(loop) ?? Node;
         if (_continuation is not null)
         {
-            throw new InvalidOperationException(
-                "This sleep is already being awaited: a checkpoint can be awaited by one piece of code at a time. " +
-                "Convert it to a Task (AsTask) to wait for it in several places.");
+            // A second await while the first is pending. Throwing here would not reach the awaiting code (the runtime
+            // rethrows it on the thread pool, which ends the process): it resumes on the next turn instead, where
+            // GetResult throws, and the first await is left as it was.
+            _awaitedTwice = true;
+            var second = CheckpointContinuation.Prepare(continuation, state, flags, resumeIn, onLoop: true, out var secondState);
+            loop.Enqueue(new WorkItem(second, secondState, resumeIn));
+            return;
         }
-        var resumeIn = SynchronizationContext.Current as LoopSynchronizationContext;
-        _resumeIn = resumeIn is not null && resumeIn.Loop == Loop ? resumeIn : Node;
-        if (_state == SleepState.Pending) _continuation = continuation;
-        else Loop.Enqueue(new WorkItem(RunContinuation, continuation, _resumeIn));
+        _continuation = CheckpointContinuation.PrepareState(continuation, state, flags, resumeIn, onLoop: true, out var resumesBox);
+        _resumesBox = resumesBox;
+        // Almost always the code that made the sleep awaits it: only another context is worth a field.
+        if (resumeIn != Node) Extras.ResumeIn = resumeIn;
+        else if (_extras is { } extras) extras.ResumeIn = null;
+        if (_state != SleepState.Pending) Resume();
     }
 
     /// <summary>
@@ -147,9 +165,9 @@ internal class SleepOperation : ITimerTarget
             case SleepState.Slept:
                 return Task.CompletedTask;
             case SleepState.Pending:
-                return (_task ??= new CheckpointTaskSource()).Task;
+                return (Extras.Task ??= new CheckpointTaskSource()).Task;
             default:
-                return TaskOutcomes.Canceled(_exception ??= CreateException());
+                return _extras?.Task is { } source ? source.Task : TaskOutcomes.Canceled(Exception);
         }
     }
 
@@ -160,12 +178,16 @@ internal class SleepOperation : ITimerTarget
         {
             case SleepState.Slept:
                 return;
+            case SleepState.Pending when _awaitedTwice:
+                throw new InvalidOperationException(
+                    "This sleep is already being awaited: a checkpoint can be awaited by one piece of code at a time. " +
+                    "Convert it to a Task (AsTask) to wait for it in several places.");
             case SleepState.Pending:
                 throw new InvalidOperationException(
                     "This sleep has not ended: waiting for it with GetAwaiter().GetResult() or .Wait() would block the loop " +
                     "thread that has to end it (a deadlock). Await it instead.");
             default:
-                throw _exception ??= CreateException();
+                throw Exception;
         }
     }
 
@@ -179,15 +201,27 @@ internal class SleepOperation : ITimerTarget
     private void Complete(SleepState state)
     {
         _state = state;
-        if (_task is { } task)
+        if (_extras?.Task is { } task)
         {
             if (state == SleepState.Slept) task.TrySetResult();
             else Loop.Enqueue(new WorkItem(s_cancelTask, this, Node)); // not inline in the middle of a Cancel() call
         }
-        if (_continuation is not { } continuation) return;
-        _continuation = null;
-        Loop.Enqueue(new WorkItem(RunContinuation, continuation, _resumeIn!));
+        if (_continuation is not null) Resume();
     }
+
+    /// <summary>Queues the awaiting code's continuation, once.</summary>
+    private void Resume()
+    {
+        var item = new WorkItem(CheckpointContinuation.Callback(_resumesBox), _continuation, _extras?.ResumeIn ?? Node);
+        _continuation = null;
+        Loop.Enqueue(item);
+    }
+
+    /// <summary>The exception of a cancelled sleep: the same object for every await and for its task.</summary>
+    private OperationCanceledException Exception => Extras.Exception ??= CreateException();
+
+    /// <summary>The extras, made on first use.</summary>
+    private SleepExtras Extras => _extras ??= new SleepExtras();
 
     private OperationCanceledException CreateException()
     {
@@ -197,5 +231,24 @@ internal class SleepOperation : ITimerTarget
         if (Node.IsCancelled) return Node.CancellationException();
         // The node was not cancelled: the code that started the sleep ended and left it behind (a WhenAny loser).
         return new TaskCanceledException("The sleep was cancelled because the code that started it has ended.", null, Node.CancelledToken);
+    }
+
+    /// <summary>An await that registered from another thread, carried to the loop thread.</summary>
+    private sealed class OffLoopAwait(SleepOperation sleep, Action<object?> continuation, object? state, ValueTaskSourceOnCompletedFlags flags)
+    {
+        public void Register() => ((IValueTaskSource)sleep).OnCompleted(continuation, state, 0, flags);
+    }
+
+    /// <summary>The parts of a sleep that most sleeps never need.</summary>
+    private sealed class SleepExtras
+    {
+        /// <summary>The task handed out by <see cref="AsTask"/>, if anyone asked for one.</summary>
+        public CheckpointTaskSource? Task;
+
+        /// <summary>The exception of a cancelled sleep, made on first use and then given to every await and to the task.</summary>
+        public OperationCanceledException? Exception;
+
+        /// <summary>The context the awaiting code resumes under, when it is not the sleep's node.</summary>
+        public LoopSynchronizationContext? ResumeIn;
     }
 }

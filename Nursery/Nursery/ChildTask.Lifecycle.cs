@@ -30,14 +30,14 @@ public partial class ChildTask
     /// <summary>Puts the child on the loop's run queue.</summary>
     internal void EnqueueStart() => Manager.Loop.Enqueue(new WorkItem(s_start, this, Context));
 
-    /// <summary>The scheduled start time has come: start on this turn's run queue.</summary>
-    void ITimerTarget.OnTimer() => EnqueueStart();
+    /// <summary>The scheduled start time has come: start on this turn's run queue, or wait for a slot under a limit.</summary>
+    void ITimerTarget.OnTimer() => Manager.StartOrWait(this);
 
     /// <summary>Ends a RunAsync body scope: its leftover sleeps are cancelled, like a child's.</summary>
     internal void EndBodyScope(ChildTaskStatus status, Exception? failure)
     {
         if (failure is not null) EnsureCold().Failure = failure;
-        _status = status;
+        _status = (byte)status;
         Context.CancelSleeps();
         Manager.Loop.Trace?.Ended(this);
     }
@@ -66,7 +66,7 @@ public partial class ChildTask
     private protected virtual void CompleteSource(object source)
     {
         var tcs = (TaskCompletionSource)source;
-        switch (_status)
+        switch (Status)
         {
             case ChildTaskStatus.Completed:
                 tcs.TrySetResult();
@@ -105,8 +105,8 @@ public partial class ChildTask
 
     private void Start()
     {
-        if (_status != ChildTaskStatus.Scheduled) return; // cancelled before its turn: it has ended already
-        _status = ChildTaskStatus.Running;
+        if (Status != ChildTaskStatus.Scheduled) return; // cancelled before its turn: it has ended already
+        _status = (byte)ChildTaskStatus.Running;
         Manager.Loop.Trace?.Started(this);
         var context = _executionContext;
         _executionContext = null;
@@ -118,6 +118,7 @@ public partial class ChildTask
     {
         var body = _work!;
         _work = null;
+        _watch = BodyWatch.Starting;
         Task? task;
         try
         {
@@ -128,6 +129,10 @@ public partial class ChildTask
             // A body that throws before returning a task ends the child the same way a failed task would.
             task = Task.FromException(e);
         }
+        // What the body parked on a checkpoint during its synchronous start, if anything (see NoteAwaiting).
+        var parked = _work;
+        _work = null;
+        _watch = BodyWatch.Running;
         if (task is null)
         {
             End(ChildTaskStatus.Faulted, new InvalidOperationException($"The body of child #{Id} returned null instead of a Task."));
@@ -139,6 +144,58 @@ public partial class ChildTask
             return;
         }
         _work = task;
+        if (ReferenceEquals(parked, task))
+        {
+            // The body itself awaits a checkpoint: it resumes in the checkpoint's run-queue item, which looks for its end.
+            _watch = BodyWatch.Parked;
+            return;
+        }
+        WatchBodyTask(task);
+    }
+
+    /// <summary>
+    /// Notes that an async method of this child's code awaits a checkpoint, which resumes it from a run-queue item under
+    /// this child's context; <paramref name="box"/> is the method's state machine box, which is its task. When that is
+    /// the body's own task, the body can make progress only through that item, so the item (rather than a continuation
+    /// on the body's task, which the runtime would wrap in an object per child) looks for the body's end right after
+    /// the step (<see cref="BeginBodyStep"/>, <see cref="EndBodyStep"/>). Once the body awaits anything else, its task
+    /// gets the continuation for good. Loop thread only.
+    /// </summary>
+    internal void NoteAwaiting(object? box)
+    {
+        switch (_watch)
+        {
+            case BodyWatch.Starting when _work is null:
+                // The body has not returned its task yet: remember the first box, it may turn out to be the body's.
+                _work = box;
+                break;
+            case BodyWatch.Running when ReferenceEquals(_work, box):
+                _watch = BodyWatch.Parked;
+                break;
+        }
+    }
+
+    /// <summary>Whether the body's own task is parked on a checkpoint as <paramref name="box"/>.</summary>
+    internal bool IsParkedOn(object? box) => _watch == BodyWatch.Parked && ReferenceEquals(_work, box);
+
+    /// <summary>The body resumes from the checkpoint it was parked on.</summary>
+    internal void BeginBodyStep() => _watch = BodyWatch.Running;
+
+    /// <summary>
+    /// The body's step has run: it has ended (observe it now, as the continuation would have, in the same turn), parked on
+    /// a checkpoint again, or awaits something else (from now on a continuation watches its task).
+    /// </summary>
+    internal void EndBodyStep()
+    {
+        if (_watch != BodyWatch.Running || _work is not Task task) return;
+        if (task.IsCompleted) ObserveBody();
+        else WatchBodyTask(task);
+    }
+
+    /// <summary>Has the shared continuation watch the body's task until it completes.</summary>
+    private void WatchBodyTask(Task task)
+    {
+        _watch = BodyWatch.Continuation;
         // The shared continuation must capture this child's context (the body may have left another one current).
         // Under it, the runtime runs the continuation inline when the body's last step completes in this child's
         // own turn (the usual case) and posts it to the loop otherwise: another child, a timer, a thread-pool
@@ -166,10 +223,11 @@ public partial class ChildTask
             StoreResult(task);
             status = ChildTaskStatus.Completed;
         }
-        else if (TaskOutcomes.IsCancellation(task) && !Carries(task) && (Context.IsCancelled || Manager.ClaimsOutsideCancellation(task)))
+        else if (TaskOutcomes.IsCancellation(task) && ((!Carries(task) && Context.IsCancelled) || Manager.ClaimsOutsideCancellation(task)))
         {
             // Cancelled by the tree above it: not a failure. (An OperationCanceledException that carries the outside
-            // token of an enclosing manager is that manager's cancellation, even if it outran the token's callback.)
+            // token of an enclosing manager is that manager's cancellation, even if it outran the token's callback, and
+            // even when a nested join threw it: that join was cancelled by the same token.)
             status = ChildTaskStatus.Cancelled;
         }
         else
@@ -179,7 +237,7 @@ public partial class ChildTask
         }
         // A manager the body opened and never joined: its children are cancelled and joined by this child's manager,
         // and the child fails with an error that says so (its own failure, if it had one, comes first).
-        if (TaskManager.OrphanOpenManagers(Context, $"child {Label}") is { } leaked && status != ChildTaskStatus.Faulted)
+        if (TaskManager.OrphanOpenManagers(Context, static self => $"child {self.Label}", this) is { } leaked && status != ChildTaskStatus.Faulted)
         {
             status = ChildTaskStatus.Faulted;
             failure = leaked;
@@ -191,7 +249,8 @@ public partial class ChildTask
     {
         Debug.Assert(!IsEnded, "A child ends exactly once.");
         if (failure is not null) EnsureCold().Failure = failure;
-        _status = status;
+        _spawnedAt = Manager.Loop.Now; // from now on the end time (see the field)
+        _status = (byte)status;
         // Pairs with the fences in GetCompletionTask: a source installed concurrently is either seen here or sees the final status.
         Interlocked.MemoryBarrier();
         // Nothing a child started outlives it: leftover sleeps (say, the loser of a WhenAny) are cancelled.
@@ -213,5 +272,21 @@ public partial class ChildTask
             cold.Start = null;
             start.OnChildEnded();
         }
+    }
+
+    /// <summary>How the end of a started body is watched for.</summary>
+    private enum BodyWatch : byte
+    {
+        /// <summary>Not started, or between steps inside a run-queue item that looks for the end afterwards.</summary>
+        Running,
+
+        /// <summary>The body is running its synchronous start (see <see cref="NoteAwaiting"/>).</summary>
+        Starting,
+
+        /// <summary>The body's own task awaits a checkpoint, whose run-queue item looks for the end after the step.</summary>
+        Parked,
+
+        /// <summary>A continuation on the body's task watches it.</summary>
+        Continuation,
     }
 }

@@ -41,11 +41,21 @@ public partial class ChildTask : ITimerTarget
     /// <summary>State few children need, made on first use (thread-safely: Completion may be asked for anywhere).</summary>
     private ChildTaskColdState? _cold;
 
-    /// <summary>Current status; written on the loop thread, read anywhere.</summary>
-    private volatile ChildTaskStatus _status;
+    /// <summary>
+    /// Current status (a <see cref="ChildTaskStatus"/>); written on the loop thread, read anywhere. A byte, so that it and
+    /// <see cref="Slot"/> and <see cref="_watch"/> share the padding next to <see cref="Id"/>, so a child stays the size it was.
+    /// </summary>
+    private volatile byte _status;
 
-    /// <summary>Loop time of the turn in which the child was spawned or scheduled, for the age shown by DumpTree.</summary>
-    private readonly TimeSpan _spawnedAt;
+    /// <summary>
+    /// While the child is live: the loop time of the turn in which it was spawned or scheduled (the age DumpTree shows).
+    /// Once it has ended: the loop time at which it ended (the order <see cref="TaskManager.WhenEach"/> yields in).
+    /// One field for both, since nothing reads the spawn time of an ended child. Loop thread only.
+    /// </summary>
+    private TimeSpan _spawnedAt;
+
+    /// <summary>How the end of the body is watched for (see <see cref="NoteAwaiting"/>). Loop thread only.</summary>
+    private BodyWatch _watch;
 
     private protected ChildTask(TaskManager manager, int id, object? body)
     {
@@ -71,10 +81,10 @@ public partial class ChildTask : ITimerTarget
     public int Id { get; }
 
     /// <summary>Where the child is in its life: Scheduled, Running, then Completed, Faulted or Cancelled.</summary>
-    public ChildTaskStatus Status => _status;
+    public ChildTaskStatus Status => (ChildTaskStatus)_status;
 
     /// <summary>The exception the child failed with when <see cref="Status"/> is <see cref="ChildTaskStatus.Faulted"/>; otherwise null.</summary>
-    public Exception? Exception => _status == ChildTaskStatus.Faulted ? _cold!.Failure : null;
+    public Exception? Exception => Status == ChildTaskStatus.Faulted ? _cold!.Failure : null;
 
     /// <summary>
     /// A task that ends when the child ends: successfully when it completed, with the child's own exception
@@ -92,8 +102,11 @@ public partial class ChildTask : ITimerTarget
     /// <summary>Where the child was spawned ("path:line"), when known.</summary>
     internal string? SpawnSite => _cold?.SpawnSite;
 
-    /// <summary>Loop time when the child was spawned or scheduled.</summary>
+    /// <summary>Loop time when the child was spawned or scheduled (live children only).</summary>
     internal TimeSpan SpawnedAt => _spawnedAt;
+
+    /// <summary>Loop time when the child ended (ended children only).</summary>
+    internal TimeSpan EndedAt => _spawnedAt;
 
     /// <summary>A label for dumps, traces and messages: "#id" or "#id name".</summary>
     internal string Label => Name is { } name ? $"#{Id} {name}" : $"#{Id}";
@@ -108,7 +121,7 @@ public partial class ChildTask : ITimerTarget
     internal bool IsCancellationRequested => Context.IsCancelled;
 
     /// <summary>Whether the child has reached a final status.</summary>
-    internal bool IsEnded => _status >= ChildTaskStatus.Completed;
+    internal bool IsEnded => Status >= ChildTaskStatus.Completed;
 
     /// <summary>While the child is starting (<see cref="TaskManager.StartAsync"/>): the code that started it; null otherwise.</summary>
     internal LoopSynchronizationContext? StartingUnder => _cold?.StartingUnder;
@@ -165,7 +178,7 @@ public partial class ChildTask : ITimerTarget
 
     /// <summary>Creates the state that runs a <see cref="TaskManager.RunAsync(Func{TaskManager, Task})"/> body: a child that is not listed in the manager.</summary>
     internal static ChildTask CreateBodyScope(TaskManager manager, int id) =>
-        new(manager, id, (object?)null) { _status = ChildTaskStatus.Running };
+        new(manager, id, (object?)null) { _status = (byte)ChildTaskStatus.Running };
 
     /// <summary>Records the optional name and spawn site. Called once, right after construction.</summary>
     internal void Describe(string? name, string? spawnSite)
@@ -192,7 +205,7 @@ public partial class ChildTask : ITimerTarget
     internal bool OnCancelled()
     {
         Manager.Loop.Trace?.CancelRequested(this);
-        if (_status != ChildTaskStatus.Scheduled) return true;
+        if (Status != ChildTaskStatus.Scheduled) return true;
         Manager.Loop.Timers.Remove(this);
         _work = null;
         _executionContext = null;

@@ -44,6 +44,13 @@ public sealed partial class TaskManager : ICancelNode
     /// <summary>Set when the join returned normally after the manager's own cancellation.</summary>
     private bool _cancelledCaught;
 
+    /// <summary>
+    /// Cancellation cut work short here: it reached the manager while children (or the body) were live, or a child or
+    /// the body ended cancelled. With a cancellation from the code around the manager, the join tells that code (see
+    /// <see cref="LoopSynchronizationContext.NoteCutShort"/>). Loop thread only.
+    /// </summary>
+    private bool _cutShort;
+
     /// <summary>A token that fires when this manager is cancelled (by <see cref="Cancel"/>, a failing child, or an enclosing scope). Any thread.</summary>
     public CancellationToken Token
     {
@@ -198,6 +205,7 @@ public sealed partial class TaskManager : ICancelNode
         if (fromParent && IsShielded) return;
         if (Interlocked.Exchange(ref _cancelRequested, 1) == 1) return;
         _cancelCause = cause;
+        if (_live > 0 || _bodyScope is { IsEnded: false }) _cutShort = true;
         // Steps come off in reverse: the children see the cancellation in spawn order, then the body, and the
         // manager's own token fires last, once everything below it has been cancelled.
         walk.FireTokenAfterBelow(this);

@@ -31,14 +31,16 @@ public sealed partial class TaskManager
 
     /// <summary>
     /// Records a failure (once: the same exception object can end two children when one awaits the other's Completion
-    /// and rethrows it) and cancels the siblings.
+    /// and rethrows it) and, under <see cref="FailurePolicy.CancelSiblings"/>, cancels the siblings. A supervisor
+    /// (<see cref="FailurePolicy.CollectAll"/>) only records it: the join reports it once every child has ended.
     /// </summary>
     internal void RecordFailure(Exception failure, ChildTask? child, bool primary)
     {
         if (!(_failureSet ??= new HashSet<Exception>(ReferenceEqualityComparer.Instance)).Add(failure)) return;
         (_failures ??= []).Add(failure);
         if (child is not null) (_childFailures ??= []).Add(new ChildFailure(child, failure, _loop.Now, primary));
-        if (!IsCancellationRequested) CancelTree.Cancel(this, CancelCause.SiblingFailed(_loop, child, failure));
+        if (!IsCancellationRequested && Options.FailurePolicy == FailurePolicy.CancelSiblings)
+            CancelTree.Cancel(this, CancelCause.SiblingFailed(_loop, child, failure));
     }
 
     /// <summary>A failure is primary unless the child's cancellation reached it in an earlier turn of the loop.</summary>

@@ -68,6 +68,9 @@ public sealed partial class TaskManager
         else
         {
             _cancelledCaught = _ownCause is not null;
+            // Cancelled by the code around it, with work cut short: the join returns normally, but a cancel scope around
+            // it must know (FailAfter, MoveOnAfter).
+            if (_ownCause is null && _cancelCause is not null && _cutShort) _parent.NoteCutShort();
             return null;
         }
         _parent.NoteReportedFailure(failure);

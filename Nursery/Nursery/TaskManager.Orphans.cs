@@ -21,8 +21,12 @@ public sealed partial class TaskManager
     /// Managers left open at the top of the loop stay there and are abandoned when Run ends.
     /// </summary>
     /// <param name="node">The code that ended.</param>
-    /// <param name="owner">How to name that code in the message: "child #4", "the RunAsync body of TaskManager #2".</param>
-    internal static InvalidOperationException? OrphanOpenManagers(LoopSynchronizationContext node, string owner)
+    /// <param name="describe">
+    /// How to name that code in the message ("child #4", "the RunAsync body of TaskManager #2"), from
+    /// <paramref name="state"/>: called only when something was left open, so a child that ends cleanly builds no string.
+    /// </param>
+    /// <param name="state">What <paramref name="describe"/> names.</param>
+    internal static InvalidOperationException? OrphanOpenManagers<TState>(LoopSynchronizationContext node, Func<TState, string> describe, TState state)
     {
         if (node.Nested is not { Count: > 0 } nested || node.IsAbandoned) return null;
         List<TaskManager>? open = null;
@@ -33,6 +37,7 @@ public sealed partial class TaskManager
         if (open is null) return null;
         var adopter = EnclosingManager(node);
         foreach (var manager in open) manager.Orphan(node, adopter);
+        var owner = describe(state);
         var names = string.Join(", ", open.Select(m => m.Subject));
         var joinedBy = adopter is null ? "the loop abandons them when Run returns" : $"{adopter.Subject} joins them instead";
         return new InvalidOperationException(

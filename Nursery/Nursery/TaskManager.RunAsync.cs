@@ -59,6 +59,56 @@ public sealed partial class TaskManager
         return result.JoinAsync(manager.RunBodyAndJoinAsync(result.RunAsync));
     }
 
+    /// <summary>
+    /// Runs <paramref name="body"/> with a new manager configured by <paramref name="options"/> (a limit on running
+    /// children, a failure policy, a name) and joins it. See <see cref="RunAsync(Func{TaskManager, Task})"/>. Under
+    /// <see cref="FailurePolicy.CollectAll"/> a failing child leaves the body running; a failing body still cancels the children.
+    /// </summary>
+    /// <param name="options">How the manager runs its children.</param>
+    /// <param name="body">The code that spawns and coordinates the children.</param>
+    /// <returns>A task that ends when the body and every child have ended.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> or <paramref name="body"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">No event loop is running on this thread.</exception>
+    public static Task RunAsync(TaskManagerOptions options, Func<TaskManager, Task> body) => RunAsync(options, body, CancellationToken.None);
+
+    /// <summary>
+    /// Runs <paramref name="body"/> with a new manager configured by <paramref name="options"/> that
+    /// <paramref name="cancellationToken"/> cancels, and joins it. See <see cref="RunAsync(Func{TaskManager, Task}, CancellationToken)"/>.
+    /// </summary>
+    /// <param name="options">How the manager runs its children.</param>
+    /// <param name="body">The code that spawns and coordinates the children.</param>
+    /// <param name="cancellationToken">A token from outside the loop.</param>
+    /// <returns>A task that ends when the body and every child have ended.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> or <paramref name="body"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">No event loop is running on this thread.</exception>
+    public static Task RunAsync(TaskManagerOptions options, Func<TaskManager, Task> body, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(body);
+        var manager = new TaskManager(EventLoop.Current ?? throw ThrowHelper.NoCurrentLoop(), options, cancellationToken);
+        return manager.RunBodyAndJoinAsync(body);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> with a new manager configured by <paramref name="options"/>, joins it, and returns
+    /// the body's result. See <see cref="RunAsync{T}(Func{TaskManager, Task{T}}, CancellationToken)"/>.
+    /// </summary>
+    /// <typeparam name="T">The body's result type.</typeparam>
+    /// <param name="options">How the manager runs its children.</param>
+    /// <param name="body">The code that spawns and coordinates the children, and computes the result.</param>
+    /// <param name="cancellationToken">An optional token from outside the loop.</param>
+    /// <returns>The body's result, once the body and every child have ended.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> or <paramref name="body"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">No event loop is running on this thread.</exception>
+    public static Task<T> RunAsync<T>(TaskManagerOptions options, Func<TaskManager, Task<T>> body, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(body);
+        var manager = new TaskManager(EventLoop.Current ?? throw ThrowHelper.NoCurrentLoop(), options, cancellationToken);
+        var result = new BodyResult<T>(body);
+        return result.JoinAsync(manager.RunBodyAndJoinAsync(result.RunAsync));
+    }
+
     private async Task RunBodyAndJoinAsync(Func<TaskManager, Task> body)
     {
         var scope = _bodyScope = ChildTask.CreateBodyScope(this, _loop.NextId());
@@ -94,17 +144,20 @@ public sealed partial class TaskManager
         {
             scope.EndBodyScope(ChildTaskStatus.Completed, null);
         }
-        else if (scope.IsCancellationRequested && TaskOutcomes.IsCancellation(bodyTask) && !scope.Carries(bodyTask))
+        else if (TaskOutcomes.IsCancellation(bodyTask) && ((scope.IsCancellationRequested && !scope.Carries(bodyTask)) || ClaimsOutsideCancellation(bodyTask)))
         {
+            // Cancelled by this manager (or the tree above it). A cancellation a nested join threw counts only when it
+            // carries an outside token this manager or one around it owns: then the same token cancelled both.
             scope.EndBodyScope(ChildTaskStatus.Cancelled, null);
             BodyCancellation = TaskOutcomes.Of(bodyTask);
+            _cutShort = true;
         }
         else
         {
             bodyFailure = TaskOutcomes.Of(bodyTask);
         }
         // Managers the body opened and left open are joined by this manager, and the body fails for it.
-        if (OrphanOpenManagers(scope.Context, $"the RunAsync body of {Subject}") is { } leaked) bodyFailure ??= leaked;
+        if (OrphanOpenManagers(scope.Context, static self => $"the RunAsync body of {self.Subject}", this) is { } leaked) bodyFailure ??= leaked;
         if (bodyFailure is not null)
         {
             if (!scope.IsEnded) scope.EndBodyScope(ChildTaskStatus.Faulted, bodyFailure);

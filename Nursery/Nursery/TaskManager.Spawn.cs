@@ -154,6 +154,7 @@ public sealed partial class TaskManager
         if (ForgetsEndedChildren && _children.Count >= _sweepAt) SweepEndedChildren();
         if (_loop.CaptureSpawnSites && child.SpawnSite is null) child.Describe(child.Name, SpawnSites.Caller());
         _children.Add(child);
+        _listedTotal++;
         _live++;
         _loop.Trace?.Spawned(child, delay is { } wait ? _loop.DeadlineAfter(wait) : null);
         NurseryTelemetry.RecordSpawn(_loop);
@@ -168,7 +169,7 @@ public sealed partial class TaskManager
         }
         else
         {
-            child.EnqueueStart();
+            StartOrWait(child);
         }
         return child;
     }

@@ -62,6 +62,7 @@ public sealed partial class TaskManager
     {
         ForgetStarting(child);
         _children.Add(child);
+        _listedTotal++;
         if (_cancelCause is { } cause) CancelTree.CancelFromParent(child.Context, cause);
     }
 
@@ -98,6 +99,6 @@ public sealed partial class TaskManager
         NurseryTelemetry.RecordSpawn(_loop);
         operation.Begin(child);
         if (caller.Cause is { } cause) CancelTree.CancelFromParent(child.Context, cause);
-        else child.EnqueueStart();
+        else StartOrWait(child);
     }
 }

@@ -97,10 +97,46 @@ public sealed partial class TaskManager : IAsyncDisposable
     /// <exception cref="ArgumentNullException"><paramref name="loop"/> is null.</exception>
     /// <exception cref="InvalidOperationException"><paramref name="loop"/> is not running on the calling thread.</exception>
     public TaskManager(EventLoop loop, CancellationToken cancellationToken)
+        : this(loop, TaskManagerOptions.Default, cancellationToken)
+    {
+    }
+
+    /// <summary>Creates a manager on <see cref="EventLoop.Current"/> that runs its children as <paramref name="options"/> say.</summary>
+    /// <param name="options">The limit on running children, the failure policy and the name.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">No event loop is running on this thread.</exception>
+    public TaskManager(TaskManagerOptions options)
+        : this(EventLoop.Current ?? throw ThrowHelper.NoCurrentLoop(), options)
+    {
+    }
+
+    /// <summary>Creates a manager on <paramref name="loop"/> that runs its children as <paramref name="options"/> say.</summary>
+    /// <param name="loop">The loop; it must be running on the calling thread.</param>
+    /// <param name="options">The limit on running children, the failure policy and the name.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="loop"/> or <paramref name="options"/> is null.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="loop"/> is not running on the calling thread.</exception>
+    public TaskManager(EventLoop loop, TaskManagerOptions options)
+        : this(loop, options, CancellationToken.None)
+    {
+    }
+
+    /// <summary>
+    /// Creates a manager on <paramref name="loop"/> that runs its children as <paramref name="options"/> say and is
+    /// cancelled when <paramref name="cancellationToken"/> fires (see <see cref="TaskManager(EventLoop, CancellationToken)"/>).
+    /// </summary>
+    /// <param name="loop">The loop; it must be running on the calling thread.</param>
+    /// <param name="options">The limit on running children, the failure policy and the name.</param>
+    /// <param name="cancellationToken">A token from outside the loop.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="loop"/> or <paramref name="options"/> is null.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="loop"/> is not running on the calling thread.</exception>
+    public TaskManager(EventLoop loop, TaskManagerOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(loop);
+        ArgumentNullException.ThrowIfNull(options);
         if (EventLoop.Current != loop) throw ThrowHelper.ManagerNeedsLoopThread();
         _loop = loop;
+        Options = options;
+        ForgetsEndedChildren = !options.RetainEndedChildren;
         _parent = LoopSynchronizationContext.CurrentOrRoot(loop);
         Run = _parent.Run;
         _parent.AddNested(this);
@@ -158,14 +194,15 @@ public sealed partial class TaskManager : IAsyncDisposable
     /// </summary>
     internal bool ForgetsEndedChildren { get; init; }
 
-    /// <summary>How the manager is named in messages: "TaskManager #3".</summary>
-    internal string Subject => $"TaskManager #{Id}";
+    /// <summary>How the manager is named in messages: "TaskManager #3", or "TaskManager #3 'crawler'" when it has a name.</summary>
+    internal string Subject => Options.Name is { } name ? $"TaskManager #{Id} '{name}'" : $"TaskManager #{Id}";
 
     /// <summary>Bookkeeping when a child reaches its final status. Loop thread only.</summary>
     internal void OnChildEnded(ChildTask child)
     {
         Debug.Assert(_live > 0, "Only a live child can end.");
         _live--;
+        ReleaseSlot(child);
         // A child that ends while still starting was never this manager's: its outcome belongs to its StartAsync.
         if (child.StartingUnder is null)
         {
@@ -177,7 +214,11 @@ public sealed partial class TaskManager : IAsyncDisposable
                 case ChildTaskStatus.Faulted:
                     RecordFailure(child.Exception!, child, IsPrimary(child));
                     break;
+                case ChildTaskStatus.Cancelled:
+                    _cutShort = true;
+                    break;
             }
+            OnListedChildEnded(child);
         }
         SignalIfAllEnded();
     }

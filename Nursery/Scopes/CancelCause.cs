@@ -121,7 +121,7 @@ internal sealed class CancelCause
         Kind.Deadline => $"{Capitalize(_subject)} was cancelled: its {Reason}.",
         Kind.SiblingFailed when _sibling is null =>
             $"Cancelled because a callback registered on a cancellation token failed: {_failure!.GetType().Name}: {_failure.Message}",
-        Kind.SiblingFailed => $"Cancelled because sibling {_sibling.Label} failed: {_failure!.GetType().Name}: {_failure.Message}",
+        Kind.SiblingFailed => $"Cancelled because sibling {SiblingLabel(_sibling)} failed: {_failure!.GetType().Name}: {_failure.Message}",
         Kind.BodyFailed => $"{Capitalize(_subject)} was cancelled because its RunAsync body failed: {_failure!.GetType().Name}: {_failure.Message}",
         Kind.OutsideToken => $"{Capitalize(_subject)} was cancelled because the CancellationToken passed to it was cancelled.",
         Kind.HostStopping => $"Cancelled because {_subject} is stopping.",
@@ -131,6 +131,9 @@ internal sealed class CancelCause
             $"Cancelled because StartAsync's readyTimeout of {_time} passed before the child called Started."),
         _ => $"{Capitalize(_subject)} was cancelled.",
     };
+
+    /// <summary>"#3 'fetch b'", or "#3" for a child without a name: the name is quoted, as it may contain spaces.</summary>
+    private static string SiblingLabel(ChildTask sibling) => sibling.Name is { } name ? $"#{sibling.Id} '{name}'" : $"#{sibling.Id}";
 
     private static string Capitalize(string text) => text.Length == 0 || char.IsUpper(text[0]) ? text : char.ToUpperInvariant(text[0]) + text[1..];
 }

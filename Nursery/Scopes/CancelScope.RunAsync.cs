@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace Nursery;
@@ -19,24 +20,7 @@ public sealed partial class CancelScope
     public Task RunAsync(Func<CancellationToken, Task> body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        var loop = EventLoop.Current ?? throw ThrowHelper.NotOnLoop("CancelScope.RunAsync");
-        var context = Enter(loop);
-        Task task;
-        var caller = SynchronizationContext.Current;
-        SynchronizationContext.SetSynchronizationContext(context);
-        try
-        {
-            task = body(Token) ?? Task.FromException(new InvalidOperationException("The body passed to CancelScope.RunAsync returned null instead of a Task."));
-        }
-        catch (Exception e)
-        {
-            task = Task.FromException(e);
-        }
-        finally
-        {
-            SynchronizationContext.SetSynchronizationContext(caller);
-        }
-        return ExitWhenDoneAsync(task);
+        return ExitWhenDoneAsync(EnterAndStartAsync(body), failOnTimeout: false);
     }
 
     /// <summary>
@@ -54,7 +38,7 @@ public sealed partial class CancelScope
     {
         ArgumentNullException.ThrowIfNull(body);
         var scope = AfterDelay(delay);
-        return MoveOnCoreAsync(scope, scope.RunAsync(body));
+        return scope.MoveOnWhenDoneAsync(scope.EnterAndStartAsync(body));
     }
 
     /// <summary>
@@ -75,7 +59,7 @@ public sealed partial class CancelScope
     {
         ArgumentNullException.ThrowIfNull(body);
         var scope = AfterDelay(delay);
-        return FailCoreAsync(scope, scope.RunAsync(body));
+        return scope.ExitWhenDoneAsync(scope.EnterAndStartAsync(body), failOnTimeout: true);
     }
 
     /// <summary>
@@ -94,8 +78,7 @@ public sealed partial class CancelScope
     {
         ArgumentNullException.ThrowIfNull(body);
         var scope = AfterDelay(delay);
-        var run = new ResultOf<T>(body);
-        return FailCoreAsync(scope, scope.RunAsync(run.RunAsync), run);
+        return scope.FailWhenDoneAsync(scope.EnterAndStartAsync(body));
     }
 
     /// <summary>
@@ -125,7 +108,7 @@ public sealed partial class CancelScope
         }
         var parent = LoopSynchronizationContext.CurrentOrRoot(loop);
         ScopeContext context;
-        lock (_gate)
+        lock (Gate)
         {
             if (_state != NotEntered)
             {
@@ -152,12 +135,88 @@ public sealed partial class CancelScope
         return context;
     }
 
-    /// <summary>Waits for the body, leaves the scope, and rethrows what is not this scope's to absorb.</summary>
-    private async Task ExitWhenDoneAsync(Task body)
+    /// <summary>Enters the scope and calls <paramref name="body"/> under its context; returns the body's task.</summary>
+    private Task EnterAndStartAsync(Func<CancellationToken, Task> body)
     {
-        if (!body.IsCompleted)
-            await body.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        var loop = EventLoop.Current ?? throw ThrowHelper.NotOnLoop("CancelScope.RunAsync");
+        var context = Enter(loop);
+        var caller = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(context);
+        try
+        {
+            return body(Token) ?? Task.FromException(new InvalidOperationException("The body passed to CancelScope.RunAsync returned null instead of a Task."));
+        }
+        catch (Exception e)
+        {
+            return Task.FromException(e);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(caller);
+        }
+    }
+
+    /// <summary>Enters the scope and calls <paramref name="body"/> under its context; returns the body's task (FailAfter&lt;T&gt;).</summary>
+    private Task<T> EnterAndStartAsync<T>(Func<CancellationToken, Task<T>> body)
+    {
+        var loop = EventLoop.Current ?? throw ThrowHelper.NotOnLoop("CancelScope.FailAfter");
+        var context = Enter(loop);
+        var caller = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(context);
+        try
+        {
+            return body(Token) ?? Task.FromException<T>(new InvalidOperationException("The body passed to CancelScope.FailAfter returned null instead of a Task."));
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<T>(e);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(caller);
+        }
+    }
+
+    /// <summary>
+    /// Waits for the body, leaves the scope, and rethrows what is not this scope's to absorb (RunAsync, FailAfter). One
+    /// async method per helper does it all, so a FailAfter or MoveOnAfter costs no more tasks than a RunAsync.
+    /// </summary>
+    private async Task ExitWhenDoneAsync(Task body, bool failOnTimeout)
+    {
+        if (!body.IsCompleted) await WhenEnded(body);
+        LeaveAndThrow(body, failOnTimeout);
+    }
+
+    /// <summary>MoveOnAfter: waits for the body, leaves the scope; false when its own deadline cut the body short.</summary>
+    private async Task<bool> MoveOnWhenDoneAsync(Task body)
+    {
+        if (!body.IsCompleted) await WhenEnded(body);
+        LeaveAndThrow(body, failOnTimeout: false);
+        return !_cancelledCaught;
+    }
+
+    /// <summary>FailAfter&lt;T&gt;: waits for the body, leaves the scope, and returns the body's result.</summary>
+    private async Task<T> FailWhenDoneAsync<T>(Task<T> body)
+    {
+        if (!body.IsCompleted) await WhenEnded(body);
+        LeaveAndThrow(body, failOnTimeout: true);
+#pragma warning disable VSTHRD103 // The body has ended (awaited above) and did not fail: its result is there.
+        return body.Result;
+#pragma warning restore VSTHRD103
+    }
+
+    /// <summary>
+    /// The body's end, awaited in the caller's context (the code that entered the scope): the exit runs there, on the
+    /// loop, on a turn of its own. Never throws; the outcome is read from the body's task.
+    /// </summary>
+    private static ConfiguredTaskAwaitable WhenEnded(Task body) =>
+        body.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+
+    /// <summary>Leaves the scope and throws what RunAsync or FailAfter must throw.</summary>
+    private void LeaveAndThrow(Task body, bool failOnTimeout)
+    {
         if (Exit(body) is { } failure) ExceptionDispatchInfo.Throw(failure);
+        if (failOnTimeout) ThrowIfTimedOut();
     }
 
     /// <summary>Leaves the scope; returns the exception RunAsync must throw, or null. Loop thread only.</summary>
@@ -165,20 +224,38 @@ public sealed partial class CancelScope
     {
         var context = _context!;
         var loop = context.Loop;
-        lock (_gate) _state = Exited;
+        lock (Gate) _state = Exited;
         loop.Timers.Remove(this);
         context.ParentContext.RemoveNested(context);
         // Nothing the body started outlives the scope: leftover sleeps (the loser of a WhenAny) are cancelled.
         context.CancelSleeps();
-        var leaked = TaskManager.OrphanOpenManagers(context, "the body of a CancelScope");
+        var leaked = TaskManager.OrphanOpenManagers(context, static _ => "the body of a CancelScope", (object?)null);
         loop.Trace?.ScopeExited(context);
 
         Exception? failure = null;
-        if (body.IsCompletedSuccessfully)
+        var ownCancellationIsCaught = _cancelRequested && (_shield || !context.ParentContext.IsCancelled);
+        if (body.IsCompletedSuccessfully && context.WasCutShort)
+        {
+            // The body ended normally right after the join of a manager that the cancellation cut short (a join returns
+            // normally when cancelled): the body was cut short all the same. The scope's own cancellation is absorbed as
+            // if the body had ended with it; one from outside passes through, rather than let the caller go on as if the
+            // work had finished.
+            if (ownCancellationIsCaught)
+            {
+                _cancelledCaught = true;
+                _caught = context.CancellationException();
+            }
+            else
+            {
+                failure = context.CancellationException();
+                context.ParentContext.NoteCutShort();
+            }
+        }
+        else if (body.IsCompletedSuccessfully)
         {
             // ran to the end
         }
-        else if (TaskOutcomes.IsCancellation(body) && _cancelRequested && (_shield || !context.ParentContext.IsCancelled) && !context.Carries(body))
+        else if (TaskOutcomes.IsCancellation(body) && ownCancellationIsCaught && !context.Carries(body))
         {
             // Cut short by this scope's own cancellation, and nothing from outside is pending for the caller: absorb it.
             _cancelledCaught = true;
@@ -197,40 +274,11 @@ public sealed partial class CancelScope
         return TaskOutcomes.Combine(all);
     }
 
-    private static async Task<bool> MoveOnCoreAsync(CancelScope scope, Task run)
-    {
-        await run;
-        return !scope._cancelledCaught;
-    }
-
-    private static async Task FailCoreAsync(CancelScope scope, Task run)
-    {
-        await run;
-        scope.ThrowIfTimedOut();
-    }
-
-    private static async Task<T> FailCoreAsync<T>(CancelScope scope, Task run, ResultOf<T> result)
-    {
-        await run;
-        scope.ThrowIfTimedOut();
-        return result.Value;
-    }
-
     /// <summary>FailAfter's rule: its own deadline cut the body short.</summary>
     private void ThrowIfTimedOut()
     {
         if (!_cancelledCaught || _cause is not { IsDeadline: true } cause) return;
         throw new TimeoutException(
             $"The operation did not finish before its deadline ({cause.Reason}); it was cancelled and has ended.", _caught);
-    }
-
-    /// <summary>Runs a body that has a result and keeps the result (FailAfter&lt;T&gt;).</summary>
-    private sealed class ResultOf<T>(Func<CancellationToken, Task<T>> body)
-    {
-        /// <summary>The result, once the body has completed.</summary>
-        public T Value { get; private set; } = default!;
-
-        /// <summary>The body as a scope body: runs under the scope's context, so its awaits stay inside the scope.</summary>
-        public async Task RunAsync(CancellationToken cancellationToken) => Value = await body(cancellationToken);
     }
 }

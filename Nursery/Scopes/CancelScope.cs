@@ -43,25 +43,28 @@ public sealed partial class CancelScope : ITimerTarget
     /// <summary>Applies a change of Deadline or Shield that came from another thread, on the loop thread.</summary>
     private static readonly SendOrPostCallback s_applySettings = static state => ((CancelScope)state!).ApplySettings();
 
-    /// <summary>Guards the fields that threads other than the loop's may touch: the state, the request, the deadline.</summary>
-    private readonly Lock _gate = new();
+    /// <summary>
+    /// Guards the fields that threads other than the loop's may touch: the state, the request, the deadline. The scope
+    /// itself (its monitor), not a separate lock object: FailAfter makes a scope per call, and the lock is rarely contended.
+    /// </summary>
+    private object Gate => this;
 
     /// <summary>The manager whose own scope this is; null for a scope users enter with <see cref="RunAsync"/>.</summary>
     private readonly TaskManager? _manager;
 
-    /// <summary>NotEntered, Entered or Exited. Written under <see cref="_gate"/>.</summary>
+    /// <summary>NotEntered, Entered or Exited. Written under <see cref="Gate"/>.</summary>
     private int _state;
 
-    /// <summary>The absolute deadline in loop time; <see cref="TimeSpan.MaxValue"/> for none. Written under <see cref="_gate"/>.</summary>
+    /// <summary>The absolute deadline in loop time; <see cref="TimeSpan.MaxValue"/> for none. Written under <see cref="Gate"/>.</summary>
     private TimeSpan _deadline = TimeSpan.MaxValue;
 
-    /// <summary>For <see cref="AfterDelay"/>: the delay that fixes the deadline when the scope is entered. Under <see cref="_gate"/>.</summary>
+    /// <summary>For <see cref="AfterDelay"/>: the delay that fixes the deadline when the scope is entered. Under <see cref="Gate"/>.</summary>
     private TimeSpan? _relativeDelay;
 
     /// <summary>Backs <see cref="Shield"/>.</summary>
     private volatile bool _shield;
 
-    /// <summary>Cancel was called, or the deadline passed (this scope's own cancellation). Written under <see cref="_gate"/>.</summary>
+    /// <summary>Cancel was called, or the deadline passed (this scope's own cancellation). Written under <see cref="Gate"/>.</summary>
     private volatile bool _cancelRequested;
 
     /// <summary>The reason given to the first Cancel call.</summary>
@@ -105,7 +108,7 @@ public sealed partial class CancelScope : ITimerTarget
         set
         {
             EventLoop? loop;
-            lock (_gate)
+            lock (Gate)
             {
                 _deadline = value;
                 _relativeDelay = null;
@@ -211,7 +214,7 @@ public sealed partial class CancelScope : ITimerTarget
             return;
         }
         EventLoop? loop;
-        lock (_gate)
+        lock (Gate)
         {
             if (_cancelRequested) return;
             _cancelRequested = true;
@@ -277,7 +280,7 @@ public sealed partial class CancelScope : ITimerTarget
     /// <summary>The loop's run ended while the body was running: the scope is left without its body resuming.</summary>
     internal void OnAbandoned()
     {
-        lock (_gate) _state = Exited;
+        lock (Gate) _state = Exited;
     }
 
     /// <summary>Puts the deadline into the heap, or fires it now if it has passed. Loop thread only.</summary>
@@ -292,7 +295,7 @@ public sealed partial class CancelScope : ITimerTarget
     /// <summary>The scope's own deadline passed: cancel it, unless it was cancelled already.</summary>
     private void FireDeadline()
     {
-        lock (_gate)
+        lock (Gate)
         {
             if (_cancelRequested || _state != Entered) return;
             _cancelRequested = true;

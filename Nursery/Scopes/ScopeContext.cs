@@ -19,6 +19,9 @@ internal sealed class ScopeContext : LoopSynchronizationContext
     /// <summary>Exceptions that joins of managers nested here threw into the body. Loop thread only.</summary>
     private List<Exception>? _reported;
 
+    /// <summary>A manager nested here was cut short by this code's cancellation and joined normally (see <see cref="NoteCutShort"/>).</summary>
+    private bool _cutShort;
+
     public ScopeContext(CancelScope scope, LoopSynchronizationContext parent)
     {
         _scope = scope;
@@ -33,6 +36,9 @@ internal sealed class ScopeContext : LoopSynchronizationContext
 
     /// <summary>The code the scope was entered in.</summary>
     public LoopSynchronizationContext ParentContext => _parent;
+
+    /// <summary>Whether the scope's cancellation cut short a manager nested in the body whose join then returned normally.</summary>
+    public bool WasCutShort => _cutShort;
 
     /// <inheritdoc />
     public override EventLoop Loop { get; }
@@ -69,6 +75,9 @@ internal sealed class ScopeContext : LoopSynchronizationContext
 
     /// <inheritdoc />
     public override void NoteReportedFailure(Exception failure) => (_reported ??= []).Add(failure);
+
+    /// <inheritdoc />
+    public override void NoteCutShort() => _cutShort = true;
 
     /// <inheritdoc />
     public override bool Carries(Task ended)

@@ -1,6 +1,7 @@
 // HappyEyeballs: race connections to several addresses the way browsers do (RFC 8305), with a TaskManager.
 //   dotnet run --project samples/HappyEyeballs
-// It starts its own servers on 127.0.0.1 (one refusing, some slow), prints a timeline, shows the task tree in the
+// It starts its own servers on 127.0.0.1 (one refusing, some slow), races them under an overall deadline
+// (CancelScope.FailAfter), prints a timeline, shows the task tree in the
 // middle of the race, and writes a trace you can open in https://ui.perfetto.dev or chrome://tracing: to the path given
 // as the first argument, else to artifacts/happy-eyeballs.trace.json (git-ignored, so a run leaves the tree clean).
 using System.Globalization;
@@ -26,7 +27,8 @@ var trace = loop.StartTrace();
 var connection = loop.Run(async () =>
 {
     raceStart = loop.Now;
-    var racer = new Racer(stagger: TimeSpan.FromMilliseconds(250), Log);
+    // Attempts 250 ms apart; the whole race may take 5 s (CancelScope.FailAfter), far more than it needs here.
+    var racer = new Racer(stagger: TimeSpan.FromMilliseconds(250), overallDeadline: TimeSpan.FromSeconds(5), Log);
     var race = racer.ConnectAsync(endpoints);
     await EventLoop.Sleep(TimeSpan.FromMilliseconds(300));
     Log("the task tree in the middle of the race (its times are on the loop clock, which started before the race):");

@@ -15,9 +15,11 @@ internal sealed record Connection(IPEndPoint Endpoint, Socket Socket, string Gre
 /// RFC 8305-style connection racing ("Happy Eyeballs") with a TaskManager. Attempt k is scheduled k × stagger
 /// after the race starts; when an attempt fails, the next one is moved up to start at once (and the ones after it
 /// keep their spacing); the first attempt to connect cancels all the others. The manager guarantees that no
-/// attempt outlives the race, and a cancelled scheduled attempt never even starts.
+/// attempt outlives the race, and a cancelled scheduled attempt never even starts. The whole race runs under
+/// <see cref="CancelScope.FailAfter(TimeSpan, Func{CancellationToken, Task})"/>: when no address has connected by the
+/// overall deadline, every attempt still running is cancelled and has ended before the TimeoutException comes out.
 /// </summary>
-internal sealed class Racer(TimeSpan stagger, Action<string> log)
+internal sealed class Racer(TimeSpan stagger, TimeSpan overallDeadline, Action<string> log)
 {
     public async Task<Connection> ConnectAsync(IReadOnlyList<IPEndPoint> endpoints)
     {
@@ -26,7 +28,17 @@ internal sealed class Racer(TimeSpan stagger, Action<string> log)
         var attempts = new ChildTask[endpoints.Count];
         var began = new bool[endpoints.Count];
 
-        await TaskManager.RunAsync(async tm =>
+        try
+        {
+            await CancelScope.FailAfter(overallDeadline, _ => RaceAsync());
+        }
+        catch (TimeoutException)
+        {
+            log($"no address connected within {overallDeadline.TotalMilliseconds:0} ms; every attempt has been cancelled");
+            throw;
+        }
+
+        Task RaceAsync() => TaskManager.RunAsync(async tm =>
         {
             for (var k = 0; k < endpoints.Count; k++) attempts[k] = Schedule(tm, k, stagger * k);
 

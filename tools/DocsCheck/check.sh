@@ -7,7 +7,7 @@ set -u
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 cd "$here" || exit 1
-python3 gen.py "$repo" README.md Nursery/PACKAGE.md docs/guide.md docs/semantics.md docs/design.md docs/observability.md || { echo "0 passed, 1 failed"; exit 1; }
+python3 gen.py "$repo" README.md Nursery/PACKAGE.md Nursery.Extensions.Hosting/PACKAGE.md docs/guide.md docs/hosting.md docs/semantics.md docs/design.md docs/observability.md || { echo "0 passed, 1 failed"; exit 1; }
 if ! dotnet build -nologo -v q -clp:NoSummary > obj/docs-build.log 2>&1; then
     grep -E "error" obj/docs-build.log | sed "s|$here/Snippets/||" | sort -u | head -40
     echo "BUILD FAILED"; echo "0 passed, 1 failed"; exit 1

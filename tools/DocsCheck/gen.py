@@ -46,7 +46,10 @@ for doc in DOCS:
         if bi + 1 < len(blocks) and blocks[bi + 1][0] == 'text':
             gap = [l for l in lines[end + 1:blocks[bi + 1][1]] if l.strip()]
             if len(gap) <= 1: expected = '\n'.join(blocks[bi + 1][3])
-        sid = re.sub(r'\W', '_', pathlib.Path(doc).stem) + f'_L{start + 1}'
+        # Named after the file; two files of the same name (the packages' PACKAGE.md) are told apart by their folder.
+        stem = pathlib.Path(doc).stem
+        if sum(pathlib.Path(d).stem == stem for d in DOCS) > 1: stem = f'{pathlib.Path(doc).parent.name}_{stem}'
+        sid = re.sub(r'\W', '_', stem) + f'_L{start + 1}'
         usings, stmts, types = [], [], []
         k = 0
         while k < len(body) and (re.match(r'^using [\w.]+;', body[k]) or re.match(r'^using static [\w.]+;', body[k]) or body[k].strip() == ''):
