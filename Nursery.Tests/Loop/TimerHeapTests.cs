@@ -115,4 +115,21 @@ public class TimerHeapTests
         heap.Add(targets[0], S(1)); // usable again
         Assert.Equal(["t0"], PopAll(heap, S(1)));
     }
+
+    // Found by mutation testing (docs/testing.md): DeadlineOf must check the slot index against the heap's count, not
+    // only against the array: a target of another heap can carry any index, including one just past this heap's end.
+    [Fact]
+    public void DeadlineOf_ATargetOfAnotherHeapWithAnIndexJustPastThisHeapsEnd_IsNull()
+    {
+        var heap = new TimerHeap();
+        for (var i = 0; i < 16; i++) heap.Add(new RecordingTimerTarget($"t{i}"), S(i)); // the array is exactly full
+        var other = new TimerHeap();
+        for (var i = 0; i < 16; i++) other.Add(new RecordingTimerTarget($"o{i}"), S(i));
+        var stranger = new RecordingTimerTarget("stranger");
+        other.Add(stranger, S(100)); // the latest deadline: it stays in the last slot, index 16 of the other heap
+
+        Assert.Equal(16, stranger.TimerIndex);
+        Assert.Null(heap.DeadlineOf(stranger));
+        Assert.Equal(S(100), other.DeadlineOf(stranger));
+    }
 }

@@ -155,6 +155,7 @@ internal sealed class TimerHeap
         _entries[b].Target.TimerIndex = b;
     }
 
+    // Stryker disable all : compiled only with DEBUG_HEAP defined, so no test can reach a mutant in here
     [Conditional("DEBUG_HEAP")]
     private void AssertInvariants()
     {
@@ -163,4 +164,5 @@ internal sealed class TimerHeap
         for (var i = 0; i < _count; i++)
             Debug.Assert(_entries[i].Target.TimerIndex == i, "Every target knows its own slot.");
     }
+    // Stryker restore all
 }
