@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Nursery.Tests.Loop;
 
 /// <summary>The internal timer heap on its own: (deadline, sequence) order, removal, due checks.</summary>
@@ -131,5 +133,20 @@ public class TimerHeapTests
         Assert.Equal(16, stranger.TimerIndex);
         Assert.Null(heap.DeadlineOf(stranger));
         Assert.Equal(S(100), other.DeadlineOf(stranger));
+    }
+
+    [Fact]
+    public void ManyEntries_AcrossStorageSegments_PopInOrderAndRemoveFromAnywhere()
+    {
+        // More entries than one storage segment holds (2,048), with deadlines in a scrambled order.
+        var heap = new TimerHeap();
+        var targets = Enumerable.Range(0, 5000).Select(i => new RecordingTimerTarget($"t{i}")).ToList();
+        foreach (var t in targets) heap.Add(t, Ms(int.Parse(t.Name[1..], CultureInfo.InvariantCulture) * 7919 % 5000));
+        var removed = targets.Where((_, i) => i % 3 == 0).ToList();
+        foreach (var t in removed) heap.Remove(t);
+
+        var expected = targets.Except(removed).OrderBy(t => int.Parse(t.Name[1..], CultureInfo.InvariantCulture) * 7919 % 5000).Select(t => t.Name);
+        Assert.Equal(expected, PopAll(heap, S(10)));
+        Assert.All(targets, t => Assert.Equal(-1, t.TimerIndex));
     }
 }

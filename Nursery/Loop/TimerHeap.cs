@@ -8,6 +8,11 @@ namespace Nursery;
 /// cancelled scheduled child) O(log n) instead of leaving stale entries that would make a virtual clock jump.
 /// Loop thread only.
 /// </summary>
+/// <remarks>
+/// The heap is stored in segments of 2,048 entries (48 KB, below the large-object threshold), the first of which starts
+/// small and doubles: a million timers do not grow one array on the large-object heap, where every doubling would leave
+/// the previous array behind as uncompacted garbage (about as much again as the heap itself).
+/// </remarks>
 internal sealed class TimerHeap
 {
     /// <summary>One heap slot. The key lives inline so sifting does not chase pointers.</summary>
@@ -18,8 +23,13 @@ internal sealed class TimerHeap
         public ITimerTarget Target;
     }
 
-    /// <summary>Heap storage; slots at and beyond <see cref="_count"/> are cleared.</summary>
-    private Entry[] _entries = new Entry[16];
+    /// <summary>log2 of the segment size.</summary>
+    private const int Shift = 11;
+    private const int SegmentSize = 1 << Shift;
+    private const int Mask = SegmentSize - 1;
+
+    /// <summary>Heap storage: entry i is at [i &gt;&gt; Shift][i &amp; Mask]; slots at and beyond <see cref="_count"/> are cleared.</summary>
+    private Entry[][] _segments = [new Entry[16]];
 
     /// <summary>Number of live entries.</summary>
     private int _count;
@@ -36,7 +46,7 @@ internal sealed class TimerHeap
         get
         {
             Debug.Assert(_count > 0, "NextDeadline needs at least one timer.");
-            return _entries[0].Deadline;
+            return _segments[0][0].Deadline;
         }
     }
 
@@ -44,9 +54,10 @@ internal sealed class TimerHeap
     public void Add(ITimerTarget target, TimeSpan deadline)
     {
         Debug.Assert(target.TimerIndex < 0, "A target can be in the heap only once.");
-        if (_count == _entries.Length) Array.Resize(ref _entries, _entries.Length * 2);
-        var index = _count++;
-        _entries[index] = new Entry { Deadline = deadline, Sequence = _nextSequence++, Target = target };
+        var index = _count;
+        Grow(index);
+        _count = index + 1;
+        At(index) = new Entry { Deadline = deadline, Sequence = _nextSequence++, Target = target };
         target.TimerIndex = index;
         SiftUp(index);
         AssertInvariants();
@@ -61,14 +72,15 @@ internal sealed class TimerHeap
     /// </summary>
     public bool TryPopDue(TimeSpan now, long setBefore, out ITimerTarget target, out TimeSpan deadline)
     {
-        if (_count == 0 || _entries[0].Deadline > now || _entries[0].Sequence >= setBefore)
+        ref var first = ref _segments[0][0];
+        if (_count == 0 || first.Deadline > now || first.Sequence >= setBefore)
         {
             target = null!;
             deadline = default;
             return false;
         }
-        target = _entries[0].Target;
-        deadline = _entries[0].Deadline;
+        target = first.Target;
+        deadline = first.Deadline;
         RemoveAt(0);
         return true;
     }
@@ -78,7 +90,7 @@ internal sealed class TimerHeap
     {
         var index = target.TimerIndex;
         if (index < 0) return;
-        Debug.Assert(index < _count && ReferenceEquals(_entries[index].Target, target), "TimerIndex must point at the target's own slot.");
+        Debug.Assert(index < _count && ReferenceEquals(At(index).Target, target), "TimerIndex must point at the target's own slot.");
         RemoveAt(index);
     }
 
@@ -86,41 +98,47 @@ internal sealed class TimerHeap
     public TimeSpan? DeadlineOf(ITimerTarget target)
     {
         var index = target.TimerIndex;
-        return index >= 0 && index < _count && ReferenceEquals(_entries[index].Target, target) ? _entries[index].Deadline : null;
+        return index >= 0 && index < _count && ReferenceEquals(At(index).Target, target) ? At(index).Deadline : null;
     }
 
     /// <summary>Drops every timer (the loop abandons timers that belong to nobody when Run ends).</summary>
     public void Clear()
     {
-        for (var i = 0; i < _count; i++) _entries[i].Target.TimerIndex = -1;
-        Array.Clear(_entries, 0, _count);
+        for (var i = 0; i < _count; i++)
+        {
+            ref var entry = ref At(i);
+            entry.Target.TimerIndex = -1;
+            entry = default;
+        }
         _count = 0;
     }
 
     private void RemoveAt(int index)
     {
-        _entries[index].Target.TimerIndex = -1;
+        ref var removed = ref At(index);
+        removed.Target.TimerIndex = -1;
         var last = --_count;
         if (index != last)
         {
-            _entries[index] = _entries[last];
-            _entries[index].Target.TimerIndex = index;
-            _entries[last] = default;
+            ref var moved = ref At(last);
+            removed = moved;
+            removed.Target.TimerIndex = index;
+            moved = default;
             // The moved entry may belong above or below its new slot.
             if (index > 0 && Less(index, (index - 1) / 2)) SiftUp(index);
             else SiftDown(index);
         }
         else
         {
-            _entries[last] = default;
+            removed = default;
         }
         AssertInvariants();
     }
 
     private bool Less(int a, int b)
     {
-        ref var x = ref _entries[a];
-        ref var y = ref _entries[b];
+        ref var x = ref At(a);
+        ref var y = ref At(b);
         return x.Deadline < y.Deadline || (x.Deadline == y.Deadline && x.Sequence < y.Sequence);
     }
 
@@ -150,9 +168,27 @@ internal sealed class TimerHeap
 
     private void Swap(int a, int b)
     {
-        (_entries[a], _entries[b]) = (_entries[b], _entries[a]);
-        _entries[a].Target.TimerIndex = a;
-        _entries[b].Target.TimerIndex = b;
+        ref var x = ref At(a);
+        ref var y = ref At(b);
+        (x, y) = (y, x);
+        x.Target.TimerIndex = a;
+        y.Target.TimerIndex = b;
+    }
+
+    /// <summary>The slot of entry <paramref name="index"/>.</summary>
+    private ref Entry At(int index) => ref _segments[index >> Shift][index & Mask];
+
+    /// <summary>Makes room for entry <paramref name="index"/> (the next one): the first segment doubles, then segments are added.</summary>
+    private void Grow(int index)
+    {
+        if (index < SegmentSize)
+        {
+            if (index == _segments[0].Length) Array.Resize(ref _segments[0], index * 2);
+            return;
+        }
+        var segment = index >> Shift;
+        if (segment == _segments.Length) Array.Resize(ref _segments, _segments.Length * 2);
+        _segments[segment] ??= new Entry[SegmentSize];
     }
 
     // Stryker disable all : compiled only with DEBUG_HEAP defined, so no test can reach a mutant in here
@@ -162,7 +198,7 @@ internal sealed class TimerHeap
         for (var i = 1; i < _count; i++)
             Debug.Assert(!Less(i, (i - 1) / 2), "Every entry fires no earlier than its parent.");
         for (var i = 0; i < _count; i++)
-            Debug.Assert(_entries[i].Target.TimerIndex == i, "Every target knows its own slot.");
+            Debug.Assert(At(i).Target.TimerIndex == i, "Every target knows its own slot.");
     }
     // Stryker restore all
 }
