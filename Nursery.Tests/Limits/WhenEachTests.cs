@@ -1,6 +1,8 @@
 namespace Nursery.Tests.Limits;
 
 /// <summary>WhenEach: children as they end, with exactly the ordering and completion rules of contract section 7.</summary>
+// Written against the loop's FIFO order (same-instant events in spawn order); not yet audited for shuffled schedules.
+[Trait("Schedule", "Fifo")]
 public class WhenEachTests
 {
     private static async Task<List<string>> NamesAsync(IAsyncEnumerable<ChildTask> children, EventLoop loop)
