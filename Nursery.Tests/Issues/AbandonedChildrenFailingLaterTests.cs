@@ -74,7 +74,8 @@ public class AbandonedChildrenFailingLaterTests
                         bodiesEnded[index] = body.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                         return body;
                     });
-                    await EventLoop.Yield();
+                    // Until the child's body has started: a shuffled schedule may run this before the child.
+                    while (Volatile.Read(ref bodiesEnded[index]) is null) await EventLoop.Yield();
                 });
                 release.Set(); // the body fails now, after its child was abandoned
             }

@@ -7,7 +7,8 @@ namespace Nursery.Tests.Issues;
 /// </summary>
 /// <remarks>
 /// Tests assert behaviour, not speed: this one checks that every one of many failures is reported exactly once and in
-/// order. The cost is measured by the benchmark (FailureFanOutBenchmarks with SiblingsThrow, and the console mode
+/// the order they happened in (under a shuffled schedule the cancelled siblings resume in another order, so the test
+/// compares with <see cref="TaskManager.Failures"/>, not with spawn order). The cost is measured by the benchmark (FailureFanOutBenchmarks with SiblingsThrow, and the console mode
 /// <c>fanout --finally throw</c>); docs/testing.md has the numbers before and after the fix.
 /// </remarks>
 public class ManyFailuresWhileCancelledTests
@@ -16,7 +17,7 @@ public class ManyFailuresWhileCancelledTests
     private const int Siblings = 20_000;
 
     [Fact]
-    public void Join_ManySiblingsThrowingFromFinallyWhileCancelled_ReportsEveryFailureOnceInOrder() => Virtual.Run(async loop =>
+    public void Join_ManySiblingsThrowingFromFinallyWhileCancelled_ReportsEveryFailureOnceInTheOrderTheyHappened() => Virtual.Run(async loop =>
     {
         var tm = new TaskManager(loop);
         for (var i = 0; i < Siblings; i++)
@@ -31,11 +32,10 @@ public class ManyFailuresWhileCancelledTests
 
         Assert.Equal(Siblings + 1, e.InnerExceptions.Count);
         Assert.Same(first, e.InnerExceptions[0]);
-        for (var i = 0; i < Siblings; i++)
-        {
-            Assert.Equal(i.ToString(System.Globalization.CultureInfo.InvariantCulture), Assert.IsType<Boom>(e.InnerExceptions[i + 1]).Tag);
-        }
-        Assert.Equal(Siblings + 1, tm.Failures.Count);
+        var tags = e.InnerExceptions.Skip(1).Select(x => Assert.IsType<Boom>(x).Tag).ToList();
+        var expected = Enumerable.Range(0, Siblings).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(expected.Order(StringComparer.Ordinal), tags.Order(StringComparer.Ordinal)); // each exactly once
+        Assert.Equal(e.InnerExceptions, tm.Failures.Select(f => f.Exception)); // in the order they were recorded
     }, timeout: TimeSpan.FromSeconds(60));
 
     private static async Task ThrowWhenCancelledAsync(string tag)

@@ -53,6 +53,7 @@ public class CheckpointAwaitableTests
     });
 
     [Fact]
+    [Trait("Schedule", "Fifo")] // the interleaving it asserts is the FIFO one: that is how it sees each await yield
     public void Yield_AwaitedTwice_YieldsTwice() => Virtual.Run(async loop =>
     {
         var order = new List<string>();
