@@ -1,8 +1,6 @@
 namespace Nursery.Tests.Limits;
 
 /// <summary>CapacityLimiter: tokens shared across managers, FIFO, checkpoints, Borrowers for diagnosis.</summary>
-// Written against the loop's FIFO order (same-instant events in spawn order); not yet audited for shuffled schedules.
-[Trait("Schedule", "Fifo")]
 public class CapacityLimiterTests
 {
     [Fact]

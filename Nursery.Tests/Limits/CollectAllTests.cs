@@ -1,8 +1,6 @@
 namespace Nursery.Tests.Limits;
 
 /// <summary>FailurePolicy.CollectAll: a supervisor. Failures do not cancel siblings; the join reports them all.</summary>
-// Written against the loop's FIFO order (same-instant events in spawn order); not yet audited for shuffled schedules.
-[Trait("Schedule", "Fifo")]
 public class CollectAllTests
 {
     private static readonly TaskManagerOptions s_supervisor = new() { FailurePolicy = FailurePolicy.CollectAll };

@@ -1,8 +1,6 @@
 namespace Nursery.Tests.Limits;
 
 /// <summary>Failures / ChildFailure: the structured report beside the rethrown exception (contract section 7).</summary>
-// Written against the loop's FIFO order (same-instant events in spawn order); not yet audited for shuffled schedules.
-[Trait("Schedule", "Fifo")]
 public class FailureReportTests
 {
     [Fact]

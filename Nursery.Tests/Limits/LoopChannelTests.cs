@@ -3,8 +3,6 @@ using System.Threading.Channels;
 namespace Nursery.Tests.Limits;
 
 /// <summary>LoopChannel: a BCL Channel&lt;T&gt; whose waits are checkpoints and whose continuations stay on the loop.</summary>
-// Written against the loop's FIFO order (same-instant events in spawn order); not yet audited for shuffled schedules.
-[Trait("Schedule", "Fifo")]
 public class LoopChannelTests
 {
     /// <summary>The program: one producer, four consumers reading with ReadAllAsync, items counted per consumer.</summary>

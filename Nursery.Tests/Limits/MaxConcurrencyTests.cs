@@ -1,8 +1,6 @@
 namespace Nursery.Tests.Limits;
 
 /// <summary>TaskManagerOptions.MaxConcurrency: at most k children run; the rest wait Scheduled and start FIFO.</summary>
-// Written against the loop's FIFO order (same-instant events in spawn order); not yet audited for shuffled schedules.
-[Trait("Schedule", "Fifo")]
 public class MaxConcurrencyTests
 {
     private static readonly TaskManagerOptions s_three = new() { MaxConcurrency = 3 };

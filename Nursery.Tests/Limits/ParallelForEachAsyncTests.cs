@@ -4,8 +4,6 @@ namespace Nursery.Tests.Limits;
 /// Why the guide says not to use Parallel.ForEachAsync on loop.TaskScheduler (issue 9): it runs one item at a time
 /// there, whatever MaxDegreeOfParallelism says; a bounded nursery runs the items k at a time.
 /// </summary>
-// Written against the loop's FIFO order (same-instant events in spawn order); not yet audited for shuffled schedules.
-[Trait("Schedule", "Fifo")]
 public class ParallelForEachAsyncTests
 {
     [Fact]

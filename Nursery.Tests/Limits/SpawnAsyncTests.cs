@@ -1,8 +1,6 @@
 namespace Nursery.Tests.Limits;
 
 /// <summary>SpawnAsync: returns once the child holds a slot (backpressure); a cancellation checkpoint.</summary>
-// Written against the loop's FIFO order (same-instant events in spawn order); not yet audited for shuffled schedules.
-[Trait("Schedule", "Fifo")]
 public class SpawnAsyncTests
 {
     [Fact]

@@ -1,8 +1,6 @@
 namespace Nursery.Tests.Limits;
 
 /// <summary>Typed results (ResultsOf / ValuesOf) and typed catches that work for one failure and for several.</summary>
-// Written against the loop's FIFO order (same-instant events in spawn order); not yet audited for shuffled schedules.
-[Trait("Schedule", "Fifo")]
 public class TypedResultsTests
 {
     [Fact]

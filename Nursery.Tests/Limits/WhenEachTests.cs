@@ -1,8 +1,6 @@
 namespace Nursery.Tests.Limits;
 
 /// <summary>WhenEach: children as they end, with exactly the ordering and completion rules of contract section 7.</summary>
-// Written against the loop's FIFO order (same-instant events in spawn order); not yet audited for shuffled schedules.
-[Trait("Schedule", "Fifo")]
 public class WhenEachTests
 {
     private static async Task<List<string>> NamesAsync(IAsyncEnumerable<ChildTask> children, EventLoop loop)
@@ -116,6 +114,35 @@ public class WhenEachTests
             Assert.False(tm.IsCancellationRequested);
         }
         Assert.Equal("kept", ((ChildTask<string>)other).Result);
+    });
+
+    /// <summary>
+    /// Spawn order at one loop time is WhenEach's rule, not the schedule's: under a shuffled schedule the enumeration
+    /// must still wait until nothing else can end at that time. (It once counted only the run queue, not the rest of
+    /// the shuffled batch, and yielded too early under most seeds.)
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    public void WhenEach_UnderAShuffledSchedule_ChildrenEndingAtTheSameLoopTime_StillComeInSpawnOrder(int seed) => Guard.Run(() =>
+    {
+        using var loop = new EventLoop(new VirtualClock(), new LoopOptions { ScheduleSeed = seed });
+        var seen = loop.Run(async () =>
+        {
+            await using var tm = new TaskManager(loop);
+            for (var i = 0; i < 8; i++)
+            {
+                var turns = 8 - i; // later-spawned children end in fewer turns, all at 1 s
+                tm.Spawn(async () => { await EventLoop.Sleep(S(1)); for (var t = 0; t < turns; t++) await EventLoop.Yield(); }, $"c{i}");
+            }
+            tm.Spawn(() => EventLoop.Sleep(S(2)), "last");
+            return await NamesAsync(tm.WhenEach(), loop);
+        });
+        Assert.Equal([.. Enumerable.Range(0, 8).Select(i => $"1s c{i} Completed"), "2s last Completed"], seen);
     });
 
     [Fact]

@@ -9,8 +9,6 @@ namespace Nursery.Tests.Scopes;
 /// cancellations per task; here the outer cancellation wins, as in Trio), the test asserts Nursery's rule, names the
 /// difference, and shows the shielded form that gives asyncio's result.
 /// </summary>
-// Written against the loop's FIFO order (same-instant events in spawn order); not yet audited for shuffled schedules.
-[Trait("Schedule", "Fifo")]
 public class CPythonTimeoutTests
 {
     [Fact]

@@ -7,8 +7,6 @@ namespace Nursery.Tests.Scopes;
 /// deadline with its time, <c>Cancel(reason)</c>, a manager's own cancellation or deadline, an outside token, the failing
 /// sibling with its id, name and exception type, a failed RunAsync body; and DumpTree shows why a child was cancelled.
 /// </summary>
-// Written against the loop's FIFO order (same-instant events in spawn order); not yet audited for shuffled schedules.
-[Trait("Schedule", "Fifo")]
 public class CancelReasonTests
 {
     private static async Task<string> MessageAt(Func<Task> checkpoint)

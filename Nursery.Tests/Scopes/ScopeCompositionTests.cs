@@ -7,8 +7,6 @@ namespace Nursery.Tests.Scopes;
 /// work items; managers created inside a scope nest under it; a scope inside a shielded scope; a scope body that spawns
 /// into a manager opened outside it (the child belongs to the manager, not to the scope).
 /// </summary>
-// Written against the loop's FIFO order (same-instant events in spawn order); not yet audited for shuffled schedules.
-[Trait("Schedule", "Fifo")]
 public class ScopeCompositionTests
 {
     [Fact]

@@ -7,8 +7,6 @@ namespace Nursery.Tests.Scopes;
 /// cancellation is pending, an outer cancellation while an inner deadline is pending, FailAfter in a nursery that fails,
 /// a failure in shielded cleanup, changes made from another thread. Event logs stamped with virtual time.
 /// </summary>
-// Written against the loop's FIFO order (same-instant events in spawn order); not yet audited for shuffled schedules.
-[Trait("Schedule", "Fifo")]
 public class ScopeInteractionTests
 {
     [Fact]

@@ -7,8 +7,6 @@ namespace Nursery.Tests.Scopes;
 /// outside the scope passes through it instead of letting the code after it run as if the work had finished.
 /// (Found by these tests: before the fix MoveOnAfter returned true and FailAfter returned normally.)
 /// </summary>
-// Written against the loop's FIFO order (same-instant events in spawn order); not yet audited for shuffled schedules.
-[Trait("Schedule", "Fifo")]
 public class ScopesAroundNurseriesTests
 {
     [Fact]

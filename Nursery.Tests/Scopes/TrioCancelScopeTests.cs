@@ -9,8 +9,6 @@ namespace Nursery.Tests.Scopes;
 /// a token cannot be un-cancelled), so raising a shield afterwards does not take it back; and a child spawned into a
 /// cancelled manager never runs its body (section 2.9).
 /// </summary>
-// Written against the loop's FIFO order (same-instant events in spawn order); not yet audited for shuffled schedules.
-[Trait("Schedule", "Fifo")]
 public class TrioCancelScopeTests
 {
     [Fact]

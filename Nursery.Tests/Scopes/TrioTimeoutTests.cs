@@ -5,8 +5,6 @@ namespace Nursery.Tests.Scopes;
 /// Ports of Trio's <c>trio/_tests/test_timeouts.py</c>. The originals measure real time with a fudge factor; on a
 /// virtual clock the times are exact, so these assert them exactly.
 /// </summary>
-// Written against the loop's FIFO order (same-instant events in spawn order); not yet audited for shuffled schedules.
-[Trait("Schedule", "Fifo")]
 public class TrioTimeoutTests
 {
     [Fact]

@@ -23,8 +23,11 @@ public sealed partial class EventLoop
     /// <summary>A process-wide number for this loop, used to tag metrics.</summary>
     internal int Id { get; } = Interlocked.Increment(ref s_lastLoopId);
 
-    /// <summary>Work items ready to run (a racy read off the loop thread).</summary>
-    internal int ReadyCount => _ready.Count;
+    /// <summary>
+    /// Work items ready to run (a racy read off the loop thread): the run queue, plus what is left of a shuffled batch
+    /// (taken off the queue as a whole, so a FIFO loop's count and a shuffled loop's mean the same).
+    /// </summary>
+    internal int ReadyCount => _ready.Count + _shuffledLeft;
 
     /// <summary>The trace being recorded, or null. Checked on hot paths, so it is a plain field read.</summary>
     internal LoopTrace? Trace => _trace;

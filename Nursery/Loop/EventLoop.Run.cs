@@ -163,6 +163,9 @@ public sealed partial class EventLoop
         }
     }
 
+    /// <summary>How many items of the shuffled batch being run are still to run (they are off the run queue). Loop thread only.</summary>
+    private int _shuffledLeft;
+
     /// <summary>Runs the ready batch in an order drawn from the seed (<see cref="LoopOptions.ScheduleSeed"/>).</summary>
     private void RunShuffled(Task main, ScheduleShuffler shuffler)
     {
@@ -172,12 +175,14 @@ public sealed partial class EventLoop
         {
             for (var i = 0; i < count; i++)
             {
+                _shuffledLeft = count - i - 1;
                 RunItem(batch[i]);
                 if (main.IsCompleted) return; // the rest of the batch is abandoned with the run, as in FIFO order
             }
         }
         finally
         {
+            _shuffledLeft = 0;
             shuffler.Release(count);
         }
     }
