@@ -42,12 +42,14 @@ public class CapacityLimiterTests
     {
         var limiter = new CapacityLimiter(1);
         var log = new EventLog(loop);
+        var asked = new List<string>(); // the order the children asked in is the schedule's; the limiter must keep it
         await using (var tm = new TaskManager(loop))
         {
             foreach (var name in new[] { "a", "b", "c", "d" })
             {
                 tm.Spawn(async () =>
                 {
+                    asked.Add(name);
                     await limiter.AcquireAsync();
                     log.Add(name);
                     await EventLoop.Sleep(S(1));
@@ -55,7 +57,7 @@ public class CapacityLimiterTests
                 });
             }
         }
-        Assert.Equal(["0s a", "1s b", "2s c", "3s d"], log.Entries);
+        Assert.Equal([$"0s {asked[0]}", $"1s {asked[1]}", $"2s {asked[2]}", $"3s {asked[3]}"], log.Entries);
     });
 
     [Fact]
@@ -65,7 +67,7 @@ public class CapacityLimiterTests
         Assert.True(limiter.TryAcquire());
         await using var tm = new TaskManager(loop);
         var waiter = tm.Spawn(async () => { await limiter.AcquireAsync(); limiter.Release(); });
-        await EventLoop.Yield();
+        await loop.RunCurrentAsync(); // the child has started and waits
         Assert.Equal(1, limiter.WaitingCount);
         limiter.Release(); // main's token goes to the waiter
         Assert.False(limiter.TryAcquire());
@@ -125,14 +127,23 @@ public class CapacityLimiterTests
     {
         var limiter = new CapacityLimiter(2);
         await using var tm = new TaskManager(loop);
-        async Task HoldAsync() { await limiter.AcquireAsync(); try { await EventLoop.Sleep(S(5)); } finally { limiter.Release(); } }
-        var a = tm.Spawn(HoldAsync, "a");
-        var b = tm.Spawn(HoldAsync, "b");
-        tm.Spawn(HoldAsync, "c");
+        var holders = new List<string>(); // in the order they got a token (which child starts first is the schedule's)
+        var children = new Dictionary<string, ChildTask>();
+        foreach (var name in new[] { "a", "b", "c" })
+        {
+            children[name] = tm.Spawn(async () =>
+            {
+                await limiter.AcquireAsync();
+                holders.Add(name);
+                try { await EventLoop.Sleep(S(5)); } finally { limiter.Release(); }
+            }, name);
+        }
         await EventLoop.Sleep(S(1));
-        Assert.Equal([a, b], limiter.Borrowers);
+        Assert.Equal(2, holders.Count);
+        Assert.Equal(holders.Select(name => children[name]), limiter.Borrowers);
         Assert.Equal(1, limiter.WaitingCount);
-        Assert.Contains("c: Running, waiting for a CapacityLimiter token (2 of 2 borrowed, by #", tm.DumpTree());
+        var waiting = children.Keys.Single(name => !holders.Contains(name));
+        Assert.Contains($"{waiting}: Running, waiting for a CapacityLimiter token (2 of 2 borrowed, by #", tm.DumpTree());
         tm.Cancel();
     });
 
@@ -141,17 +152,21 @@ public class CapacityLimiterTests
     {
         var limiter = new CapacityLimiter(1);
         var log = new EventLog(loop);
+        var asked = new List<int>();
         await using (var tm = new TaskManager(loop))
         {
             for (var i = 0; i < 3; i++)
             {
                 var n = i;
-                tm.Spawn(async () => { await limiter.AcquireAsync(); log.Add($"got {n}"); await EventLoop.Sleep(S(10)); limiter.Release(); });
+                tm.Spawn(async () => { asked.Add(n); await limiter.AcquireAsync(); log.Add($"got {n}"); await EventLoop.Sleep(S(10)); limiter.Release(); });
             }
             await EventLoop.Sleep(S(1));
             limiter.TotalTokens = 3;
         }
-        Assert.Equal(["0s got 0", "1s got 1", "1s got 2"], log.Entries);
+        // The first to ask gets the only token at once; raising the total hands the new two to both waiters at 1 s
+        // (they resume at one instant, in the schedule's order).
+        Assert.Equal($"0s got {asked[0]}", log.Entries[0]);
+        Assert.Equal(new[] { $"1s got {asked[1]}", $"1s got {asked[2]}" }.Order(StringComparer.Ordinal), log.Entries.Skip(1).Order(StringComparer.Ordinal));
     });
 
     [Fact]

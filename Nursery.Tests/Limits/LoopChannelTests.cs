@@ -83,9 +83,10 @@ public class LoopChannelTests
     {
         var channel = LoopChannel.CreateBounded<string>(1);
         var log = new EventLog(loop);
+        var asked = new List<string>(); // which writer comes first is the schedule's; the channel must keep that order
         await using var tm = new TaskManager(loop);
         foreach (var name in new[] { "a", "b", "c" })
-            tm.Spawn(async () => { await channel.Writer.WriteAsync(name); log.Add($"wrote {name}"); });
+            tm.Spawn(async () => { asked.Add(name); await channel.Writer.WriteAsync(name); log.Add($"wrote {name}"); });
         await EventLoop.Sleep(S(1));
         Assert.Equal(1, channel.Count);
         var read = new List<string>();
@@ -94,8 +95,8 @@ public class LoopChannelTests
             read.Add(await channel.Reader.ReadAsync());
             await EventLoop.Sleep(S(1));
         }
-        Assert.Equal(["a", "b", "c"], read);
-        Assert.Equal(["0s wrote a", "1s wrote b", "2s wrote c"], log.Entries);
+        Assert.Equal(asked, read);
+        Assert.Equal([$"0s wrote {asked[0]}", $"1s wrote {asked[1]}", $"2s wrote {asked[2]}"], log.Entries);
     });
 
     [Fact]

@@ -48,6 +48,7 @@ public class SpawnAsyncTests
     public void SpawnAsync_SeveralProducers_ShareTheSlotsInTheOrderTheyAsked() => Virtual.Run(async loop =>
     {
         var log = new EventLog(loop);
+        var asked = new List<string>();
         var running = 0;
         var peak = 0;
         await TaskManager.RunAsync(async producers =>
@@ -60,6 +61,7 @@ public class SpawnAsyncTests
                     for (var i = 0; i < 3; i++)
                     {
                         var item = $"{name}{i}";
+                        asked.Add(item);
                         await pool.SpawnAsync(async ct =>
                         {
                             peak = Math.Max(peak, ++running);
@@ -74,8 +76,11 @@ public class SpawnAsyncTests
         });
         Assert.Equal(2, peak);
         Assert.Equal(9, log.Entries.Count);
-        // p finds both slots free; from then on every item waits in one FIFO queue, so the producers take turns.
-        Assert.Equal(["0s p0", "0s p1", "1s p2", "1s q0", "2s r0", "2s q1", "3s r1", "3s q2", "4s r2"], log.Entries);
+        // One FIFO queue for every producer: the k-th item asked for gets a slot at k / 2 seconds (two slots, one
+        // second each), whichever producer asked (the order they ask in is the schedule's). With FIFO order that is
+        // p0 p1 at 0 s, p2 q0 at 1 s, r0 q1 at 2 s, r1 q2 at 3 s, r2 at 4 s: the producers take turns.
+        Assert.Equal(9, asked.Count);
+        Assert.Equal(asked.Select((item, k) => $"{k / 2}s {item}").Order(StringComparer.Ordinal), log.Entries.Order(StringComparer.Ordinal));
         Assert.Equal(S(5), loop.Now);
     });
 

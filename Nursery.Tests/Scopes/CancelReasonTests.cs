@@ -55,7 +55,7 @@ public class CancelReasonTests
             await using var tm = new TaskManager(loop);
             ids.Add(tm.Id);
             tm.Spawn(async () => messages.Add(await MessageAt(() => EventLoop.Sleep(Forever))));
-            await EventLoop.Yield();
+            await loop.RunCurrentAsync(); // the child sleeps (a child cancelled before it starts never runs)
             how(tm);
         }
         Assert.Equal(
@@ -74,7 +74,7 @@ public class CancelReasonTests
         string? message = null;
         var tm = new TaskManager(loop, cts.Token);
         tm.Spawn(async () => message = await MessageAt(() => EventLoop.Sleep(Forever)));
-        await EventLoop.Yield();
+        await loop.RunCurrentAsync(); // the child sleeps (a child cancelled before it starts never runs)
         cts.Cancel(); // on the loop thread: its callbacks run here, before the virtual clock could jump to the sleep's end
         await Catch.AnyAsync<OperationCanceledException>(() => tm.DisposeAsync().AsTask());
         Assert.Equal($"TaskManager #{tm.Id} was cancelled because the CancellationToken passed to it was cancelled.", message);

@@ -214,8 +214,7 @@ public class TrioCancelScopeTests
                     }
                 });
             }
-            await EventLoop.Yield();
-            await EventLoop.Yield();
+            await loop.RunCurrentAsync(); // Trio's wait_all_tasks_blocked: every leaf sleeps
             tm.CancelScope.Cancel();
         }
 
@@ -397,8 +396,7 @@ public class TrioCancelScopeTests
         await using (var tm = new TaskManager(loop))
         {
             tm.Spawn(() => SleepUntilCancelled(after));
-            await EventLoop.Yield();
-            await EventLoop.Yield();
+            await loop.RunCurrentAsync(); // Trio's wait_all_tasks_blocked: the child sleeps inside the scope
             after.Cancel();
         }
         Assert.True(after.CancelledCaught);
@@ -440,7 +438,7 @@ public class TrioCancelScopeTests
         await using (var tm = new TaskManager(loop))
         {
             tm.Spawn(() => shared.RunAsync(_ => EventLoop.Sleep(Forever)), "this one");
-            await EventLoop.Yield();
+            await loop.RunCurrentAsync(); // the child has entered the scope
             var e = await Catch.ExactlyAsync<InvalidOperationException>(() => shared.RunAsync(_ => Task.CompletedTask));
             Assert.Contains("already been entered", e.Message);
             tm.CancelScope.Cancel();
