@@ -36,10 +36,13 @@ def read(report, lines):
     for package in root.iter('package'):
         for cls in package.iter('class'):
             name = pathlib.PurePosixPath(cls.get('filename').replace('\\', '/'))
-            # A file name is relative to one of the <source> roots (one per project): the root it exists under is
-            # that file's project, and the folder right under it names the row.
-            project = next((s for s in sources if (s / name).exists()), sources[0] if sources else pathlib.Path('.'))
-            per_line = lines[(package.get('name'), str(project), str(name))]
+            # A file name is relative to one of the <source> roots. Which root coverlet picks differs between reports
+            # (a test project that covers two libraries gets their common parent, or "/"), so the file is keyed by its
+            # absolute path and named relative to the project (the folder holding its .csproj): the same file from
+            # two reports then merges, and the folder right under the project names the row.
+            path = next((s / name for s in sources if (s / name).exists()), None)
+            project, relative = project_of(path) if path else (sources[0] if sources else pathlib.Path('.'), name)
+            per_line = lines[(package.get('name'), str(project), str(relative))]
             # A line can appear in several <method> elements of a class and in several classes (partial classes,
             # lambdas): keep the best count of each, never their sum.
             for line in cls.iter('line'):
@@ -52,6 +55,15 @@ def read(report, lines):
                         covered, total = int(m.group(1)), int(m.group(2))
                 old = per_line.get(number, (0, 0, 0))
                 per_line[number] = (max(old[0], hits), max(old[1], covered), max(old[2], total))
+
+
+def project_of(path):
+    """The folder holding the nearest .csproj above path, and path relative to it; path's parent when there is none."""
+    path = path.resolve()
+    for folder in path.parents:
+        if any(folder.glob('*.csproj')):
+            return folder, path.relative_to(folder)
+    return path.parent, pathlib.PurePosixPath(path.name)
 
 
 def percent(covered, total):
