@@ -266,6 +266,8 @@ def main():
     parser.add_argument("--charts", default="", help="where to write the scaling charts' data (scaling.json) for the plot mode")
     parser.add_argument("--analysis", default=os.path.join(os.path.dirname(__file__), "..", "ANALYSIS.md"),
                         help="hand-written explanation of the targets that are missed, included after the targets table")
+    parser.add_argument("--sections", default=os.path.join(os.path.dirname(__file__), "..", "sections"),
+                        help="a folder of hand-written sections (*.md, in name order) included before Reproduce")
     args = parser.parse_args()
     results = load_results(args.results)
     bdn = load_bdn(args.bdn)
@@ -327,6 +329,11 @@ def main():
                     "allocation counter, read by probe work items queued between the phases), the split by type (sampled "
                     "GC AllocationTick events, so approximate), and the exact size of each object involved.", "",
                     "```", f.read().rstrip(), "```"]
+
+    # Hand-written sections (measurements made by hand, analysis of one feature's cost) survive each regeneration.
+    for path in sorted(glob.glob(os.path.join(args.sections, "*.md"))):
+        with open(path) as f:
+            out += ["", f.read().rstrip()]
 
     out += ["", "## Reproduce", "", "```bash", args.command,
             "Nursery.Benchmarks/compare.sh --tiny          # every step once at the smallest sizes, into artifacts/compare/ (docs untouched)",
