@@ -60,7 +60,7 @@ internal sealed class ChildContext(ChildTask child) : LoopSynchronizationContext
     /// <inheritdoc />
     public override void FireToken()
     {
-        if (Owner.Cold?.Cancellation is { } source) Owner.Manager.CancelSource(source, Owner);
+        if (Owner.TokenSource is { } source) Owner.Manager.CancelSource(source, Owner);
     }
 
     /// <inheritdoc />

@@ -108,8 +108,8 @@ public partial class ChildTask
         if (Status != ChildTaskStatus.Scheduled) return; // cancelled before its turn: it has ended already
         _status = (byte)ChildTaskStatus.Running;
         Manager.Loop.Trace?.Started(this);
-        var context = _executionContext;
-        _executionContext = null;
+        var context = (ExecutionContext?)_startContextOrTokenSource;
+        _startContextOrTokenSource = null;
         if (context is null || context == ExecutionContext.Capture()) InvokeBodyAndObserve();
         else ExecutionContext.Run(context, s_startInContext, this);
     }

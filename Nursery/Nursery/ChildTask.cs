@@ -35,8 +35,14 @@ public partial class ChildTask : ITimerTarget
     /// <summary>The user's body until the child starts, then the body's task until it completes; null afterwards. Loop thread only.</summary>
     private object? _work;
 
-    /// <summary>The ExecutionContext at spawn time (AsyncLocal values flow into the child); null once started.</summary>
-    private ExecutionContext? _executionContext;
+    /// <summary>
+    /// Until the child starts, the <see cref="ExecutionContext"/> at spawn time (AsyncLocal values flow into the child);
+    /// once it has started, the <see cref="CancellationTokenSource"/> behind the body's token, if the body took one
+    /// (every piece of host work and every <c>SpawnAsync</c> body does). One field for both, because their lives do not
+    /// overlap (the context is taken before the body is called, the token is made while it runs): a child stays the
+    /// size it was, and a token costs its source alone instead of the cold state too. Loop thread only, after spawn.
+    /// </summary>
+    private object? _startContextOrTokenSource;
 
     /// <summary>State few children need, made on first use (thread-safely: Completion may be asked for anywhere).</summary>
     private ChildTaskColdState? _cold;
@@ -64,7 +70,7 @@ public partial class ChildTask : ITimerTarget
         _work = body;
         Context = new ChildContext(this);
         _spawnedAt = manager.Loop.TurnTime;
-        if (body is not null) _executionContext = ExecutionContext.Capture();
+        if (body is not null) _startContextOrTokenSource = ExecutionContext.Capture();
     }
 
     internal ChildTask(TaskManager manager, int id, Func<Task> body)
@@ -117,6 +123,9 @@ public partial class ChildTask : ITimerTarget
     /// <summary>The cold state, if it was ever made.</summary>
     internal ChildTaskColdState? Cold => _cold;
 
+    /// <summary>The source behind the body's token, if the body took one. Loop thread only.</summary>
+    internal CancellationTokenSource? TokenSource => _startContextOrTokenSource as CancellationTokenSource;
+
     /// <summary>Whether cancellation has reached this child (level-triggered: it stays requested).</summary>
     internal bool IsCancellationRequested => Context.IsCancelled;
 
@@ -134,10 +143,11 @@ public partial class ChildTask : ITimerTarget
     {
         get
         {
-            if (_cold?.Cancellation is { } existing) return existing.Token;
+            if (_startContextOrTokenSource is CancellationTokenSource existing) return existing.Token;
             if (Context.IsCancelled) return s_cancelledToken;
+            Debug.Assert(_startContextOrTokenSource is null, "The token is made once the child has started (its start context is taken).");
             var source = new CancellationTokenSource();
-            EnsureCold().Cancellation = source;
+            _startContextOrTokenSource = source;
             return source.Token;
         }
     }
@@ -148,7 +158,7 @@ public partial class ChildTask : ITimerTarget
     /// works, and host work, which gets its root manager's token, sees its own token); else an already-cancelled one.
     /// </summary>
     internal CancellationToken CancelledToken =>
-        _cold?.Cancellation?.Token ?? (Manager.IsCancellationRequested ? Manager.Token : s_cancelledToken);
+        TokenSource?.Token ?? (Manager.IsCancellationRequested ? Manager.Token : s_cancelledToken);
 
     /// <inheritdoc />
     int ITimerTarget.TimerIndex
@@ -208,7 +218,7 @@ public partial class ChildTask : ITimerTarget
         if (Status != ChildTaskStatus.Scheduled) return true;
         Manager.Loop.Timers.Remove(this);
         _work = null;
-        _executionContext = null;
+        _startContextOrTokenSource = null;
         End(ChildTaskStatus.Cancelled, null, notifyLater: true);
         return false;
     }
@@ -225,7 +235,7 @@ public partial class ChildTask : ITimerTarget
         // that failure any more, and it must not surface as an unobserved task exception.
         if (_work is Task body) TaskOutcomes.ObserveWhenDone(body);
         _work = null;
-        _executionContext = null;
+        if (_startContextOrTokenSource is ExecutionContext) _startContextOrTokenSource = null; // a token source stays: the walk may fire it
         Manager.Loop.Timers.Remove(this);
         End(ChildTaskStatus.Cancelled, null);
     }

@@ -9,9 +9,6 @@ internal sealed class ChildTaskColdState
     /// <summary>The failure of a faulted child. Written on the loop thread before the child's final status.</summary>
     public Exception? Failure;
 
-    /// <summary>Backs the body's token; only children whose body takes a token have one. Loop thread only.</summary>
-    public CancellationTokenSource? Cancellation;
-
     /// <summary>Managers created and scopes entered in the child's code, and children starting under it. Loop thread only.</summary>
     public NestedNodes? Nested;
 
