@@ -38,6 +38,38 @@ public class OpenManagerInAChildTests
     });
 
     [Fact]
+    public void ChildEndingWithAnOpenManager_TheOuterManagersFailuresKeepEachGrandchildAndItsPrimacy() => Virtual.Run(async loop =>
+    {
+        var grandchildren = new List<ChildTask>();
+        var outer = new TaskManager(loop);
+        outer.Spawn(async () =>
+        {
+            var inner = new TaskManager(loop); // never joined
+            for (var i = 0; i < 50; i++) grandchildren.Add(inner.Spawn(() => FailWhenCancelledAsync(new Boom("grandchild cleanup"))));
+            grandchildren.Add(inner.Spawn(async () => { await EventLoop.Sleep(S(1)); throw new Boom("grandchild first"); }));
+            await EventLoop.Sleep(S(2));
+        });
+
+        await Catch.ExceptionAsync(async () => await outer.DisposeAsync());
+
+        // Adopted with the open manager: every grandchild failure, once, with its own child; the first is primary and
+        // the cleanup failures it caused are secondary.
+        var adopted = outer.Failures.Where(f => f.Exception is Boom).ToList();
+        Assert.Equal(grandchildren.Count, adopted.Count);
+        Assert.Equal(grandchildren.Order(ChildOrder.Instance), adopted.Select(f => f.Child).Order(ChildOrder.Instance));
+        Assert.All(adopted, f => Assert.Same(f.Child.Exception, f.Exception));
+        Assert.True(Assert.Single(adopted, f => ((Boom)f.Exception).Tag == "grandchild first").Primary);
+        Assert.All(adopted.Where(f => ((Boom)f.Exception).Tag == "grandchild cleanup"), f => Assert.False(f.Primary));
+    });
+
+    private sealed class ChildOrder : IComparer<ChildTask>
+    {
+        public static readonly ChildOrder Instance = new();
+
+        public int Compare(ChildTask? x, ChildTask? y) => x!.Id.CompareTo(y!.Id);
+    }
+
+    [Fact]
     public void ChildEndingWithAnOpenManager_NoGrandchildIsLeftRunningAfterTheOuterJoin() => Virtual.Run(async loop =>
     {
         ChildTask? grandchild = null;

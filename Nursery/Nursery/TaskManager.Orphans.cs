@@ -76,10 +76,18 @@ public sealed partial class TaskManager
         adopter._adopted!.Remove(this);
         if (_failures is { } failures)
         {
-            // Its failures are the adopter's now: nothing is lost. Child failures keep their child and primacy.
+            // Its failures are the adopter's now: nothing is lost. Child failures keep their child and primacy, looked
+            // up by the exception object (one pass, not a search per failure: a tree may fail thousands of times).
+            Dictionary<Exception, ChildFailure>? records = null;
+            if (_childFailures is { } childFailures)
+            {
+                records = new Dictionary<Exception, ChildFailure>(childFailures.Count, ReferenceEqualityComparer.Instance);
+                foreach (var f in childFailures) records.TryAdd(f.Exception, f); // the first record of an object, as a search would find
+            }
             foreach (var failure in failures)
             {
-                var record = _childFailures?.Find(f => ReferenceEquals(f.Exception, failure));
+                ChildFailure? record = null;
+                records?.TryGetValue(failure, out record);
                 adopter.RecordFailure(failure, record?.Child, record?.Primary ?? false);
             }
         }

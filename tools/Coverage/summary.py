@@ -41,7 +41,10 @@ def read(report, lines):
             # absolute path and named relative to the project (the folder holding its .csproj): the same file from
             # two reports then merges, and the folder right under the project names the row.
             path = next((s / name for s in sources if (s / name).exists()), None)
-            project, relative = project_of(path) if path else (sources[0] if sources else pathlib.Path('.'), name)
+            # A file that exists under no root was generated at build time (a source generator's output, which
+            # coverlet names by a deterministic path such as /_/...): its own row.
+            project, relative = project_of(path) if path else (
+                sources[0] if sources else pathlib.Path('.'), pathlib.PurePosixPath('(generated)', name.name))
             per_line = lines[(package.get('name'), str(project), str(relative))]
             # A line can appear in several <method> elements of a class and in several classes (partial classes,
             # lambdas): keep the best count of each, never their sum.
