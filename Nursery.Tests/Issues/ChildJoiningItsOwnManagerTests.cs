@@ -39,6 +39,21 @@ public class ChildJoiningItsOwnManagerTests
     }, timeout: DeadlockGuard);
 
     [Fact]
+    public void Child_AwaitingItsOwnManagersDisposeAsync_TheMessageNamesTheChildTheManagerAndTheFix() => Virtual.Run(async loop =>
+    {
+        var tm = new TaskManager(loop);
+        var child = tm.Spawn(async () => await tm.DisposeAsync(), "joiner");
+        await EventLoop.Sleep(S(1));
+
+        var message = Assert.IsType<InvalidOperationException>(child.Exception).Message;
+        Assert.Contains($"Child {child.Label} of TaskManager #{tm.Id}", message);
+        Assert.Contains("is waiting for its own manager to finish joining", message);
+        Assert.Contains("a deadlock", message);
+        Assert.Contains("Let the child return instead", message);
+        await Catch.ExceptionAsync(async () => await tm.DisposeAsync());
+    }, timeout: DeadlockGuard);
+
+    [Fact]
     public void Grandchild_AwaitingAnEnclosingManagersDisposeAsync_FailsWithInvalidOperationException() => Virtual.Run(async loop =>
     {
         var outer = new TaskManager(loop);

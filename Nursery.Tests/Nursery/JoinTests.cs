@@ -97,4 +97,49 @@ public class JoinTests
         Assert.Equal(S(5), loop.Now);
         Assert.Equal(1, child!.Result);
     });
+
+    [Fact]
+    public void Join_OfAManagerWithADeadlineStillAhead_LeavesNoTimerBehind() => Virtual.Run(async loop =>
+    {
+        await using (var tm = new TaskManager(loop))
+        {
+            tm.CancelScope.Deadline = loop.Now + TimeSpan.FromHours(1);
+            tm.Spawn(() => EventLoop.Sleep(S(1)));
+        }
+        // Had the joined manager's deadline stayed armed, the virtual clock would jump to it: an hour of nothing.
+        await loop.AdvanceUntilIdleAsync();
+        Assert.Equal(S(1), loop.Now);
+    });
+
+    [Fact]
+    public void Join_OfAManagerWhoseOutsideTokenFired_ThrowsACancellationThatNamesTheManagerAndCarriesTheToken() => Virtual.Run(async loop =>
+    {
+        using var cts = new CancellationTokenSource();
+        var tm = new TaskManager(loop, cts.Token);
+        tm.Spawn(() => EventLoop.Sleep(TimeSpan.FromHours(1)));
+        await EventLoop.Sleep(S(1));
+        cts.Cancel();
+
+        var e = await Catch.AnyAsync<OperationCanceledException>(() => tm.DisposeAsync().AsTask());
+
+        Assert.Equal($"TaskManager #{tm.Id} was cancelled because the CancellationToken passed to it was cancelled.", e.Message);
+        Assert.Equal(cts.Token, e.CancellationToken);
+    });
+
+    [Fact]
+    public void AbandonedManager_SpawningIntoItInALaterRun_IsRefusedAsClosed() => Guard.Run(() =>
+    {
+        using var loop = new EventLoop(new VirtualClock());
+        TaskManager? tm = null;
+        loop.Run(async () =>
+        {
+            tm = new TaskManager(loop); // never joined: abandoned when this run ends
+            tm.Spawn(() => EventLoop.Sleep(TimeSpan.FromHours(1)));
+            await EventLoop.Yield();
+        });
+
+        var e = Record.Exception(() => loop.Run(() => { tm!.Spawn(() => Task.CompletedTask); return Task.CompletedTask; }));
+
+        Assert.Contains("is closed", Assert.IsType<InvalidOperationException>(e).Message);
+    });
 }
