@@ -60,6 +60,14 @@ public class ScheduleSeedTests
         Assert.Equal([0, 6, 4, 7, 3, 11, 2, 5, 10, 9, 1, 8], StartOrder(seed: -7, count: 12));
     }
 
+    [Fact]
+    public void Run_WithASeed_ABatchFarLargerThanAnyBefore_IsStillAPermutation()
+    {
+        var order = StartOrder(seed: 5, count: 2_000); // the shuffler's buffer grows to take it
+        Assert.Equal(Enumerable.Range(0, 2_000), order.Order());
+        Assert.NotEqual(Enumerable.Range(0, 2_000), order);
+    }
+
     /// <summary>An unbiased shuffle puts every child in every position under some seed (a biased one never leaves the last in place).</summary>
     [Fact]
     public void Run_OverManySeeds_PutsEveryChildInEveryPosition()
