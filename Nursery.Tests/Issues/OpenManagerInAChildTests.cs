@@ -56,18 +56,11 @@ public class OpenManagerInAChildTests
         // the cleanup failures it caused are secondary.
         var adopted = outer.Failures.Where(f => f.Exception is Boom).ToList();
         Assert.Equal(grandchildren.Count, adopted.Count);
-        Assert.Equal(grandchildren.Order(ChildOrder.Instance), adopted.Select(f => f.Child).Order(ChildOrder.Instance));
+        Assert.Equal(grandchildren.OrderBy(c => c.Id), adopted.Select(f => f.Child).OrderBy(c => c.Id));
         Assert.All(adopted, f => Assert.Same(f.Child.Exception, f.Exception));
         Assert.True(Assert.Single(adopted, f => ((Boom)f.Exception).Tag == "grandchild first").Primary);
         Assert.All(adopted.Where(f => ((Boom)f.Exception).Tag == "grandchild cleanup"), f => Assert.False(f.Primary));
     });
-
-    private sealed class ChildOrder : IComparer<ChildTask>
-    {
-        public static readonly ChildOrder Instance = new();
-
-        public int Compare(ChildTask? x, ChildTask? y) => x!.Id.CompareTo(y!.Id);
-    }
 
     [Fact]
     public void ChildEndingWithAnOpenManager_NoGrandchildIsLeftRunningAfterTheOuterJoin() => Virtual.Run(async loop =>

@@ -10,6 +10,7 @@ Hosting/, Time/, Diagnostics/, Internal/ ...), then the total; --by-file adds a 
 Nothing but the standard library: no report package is needed on the machine.
 """
 import argparse
+import functools
 import pathlib
 import re
 import sys
@@ -60,11 +61,17 @@ def read(report, lines):
                 per_line[number] = (max(old[0], hits), max(old[1], covered), max(old[2], total))
 
 
+@functools.lru_cache(maxsize=None)
+def holds_project(folder):
+    """Whether folder holds a .csproj (asked once per folder: every class of every report lands here)."""
+    return any(folder.glob('*.csproj'))
+
+
 def project_of(path):
     """The folder holding the nearest .csproj above path, and path relative to it; path's parent when there is none."""
     path = path.resolve()
     for folder in path.parents:
-        if any(folder.glob('*.csproj')):
+        if holds_project(folder):
             return folder, path.relative_to(folder)
     return path.parent, pathlib.PurePosixPath(path.name)
 
