@@ -151,9 +151,16 @@ async function fanout(count) {
   throw new Error('the failure did not come out of the join');
 }
 
-// One warm-up run, then the best and median of `runs`; ns per unit of work (`units` per run: children by default).
+// Every runtime warms up for the same time before it is measured: long enough for .NET's tiered JIT and V8's
+// optimizing tiers to replace their first code, so a small N measures the steady state, not the compiler.
+const warmUpNs = 1_000_000_000n;
+
+// Warm-up runs for at least warmUpNs (at least one), then the best and median of `runs`; ns per unit of work (`units`
+// per run: children by default).
 async function timed(make, { units = n, unit = 'child', size = n, fields = {} } = {}) {
+  const warmUntil = nowNs() + warmUpNs;
   let check = await make(n);
+  while (nowNs() < warmUntil) check = await make(n);
   const times = [];
   for (let r = 0; r < runs; r++) {
     collect();

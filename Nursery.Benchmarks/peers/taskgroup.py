@@ -110,11 +110,19 @@ async def fanout(n, siblings_throw=False):
     return raised_at - failed_at
 
 
+# Every runtime warms up for the same time before it is measured: long enough for .NET's tiered JIT and V8's
+# optimizing tiers to replace their first code, so a small N measures the steady state, not the compiler.
+WARM_UP_NS = 1_000_000_000
+
+
 def timed(shape, n, runs, make, units=None, unit="child", **fields):
-    """One warm-up run, then the best and median of `runs` (each calls `make`, which returns a checksum);
-    reports ns per unit of work (`units` per run: children by default)."""
+    """Warm-up runs for at least WARM_UP_NS (at least one), then the best and median of `runs` (each calls `make`,
+    which returns a checksum); reports ns per unit of work (`units` per run: children by default)."""
     units = units or n
+    warm_until = time.perf_counter_ns() + WARM_UP_NS
     check = make()
+    while time.perf_counter_ns() < warm_until:
+        check = make()
     times = []
     for _ in range(runs):
         gc.collect()
