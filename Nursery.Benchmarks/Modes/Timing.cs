@@ -16,9 +16,10 @@ public static class Timing
     public static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Runs <paramref name="run"/> for at least <see cref="WarmUp"/> (at least once) to warm up, then <paramref name="runs"/> times; reports figures per unit of
-    /// work (<paramref name="units"/> of them per run): <c>ns_per_{unit}</c>, <c>ns_per_{unit}_median</c> and
-    /// <c>alloc_b_per_{unit}</c>, with <paramref name="unit"/> a child, a nesting level or a submitted item.
+    /// Runs <paramref name="run"/> for at least <see cref="WarmUp"/> (at least once) to warm up, then
+    /// <paramref name="runs"/> times; reports figures per unit of work (<paramref name="units"/> of them per run):
+    /// <c>ns_per_{unit}</c>, <c>ns_per_{unit}_median</c> and <c>alloc_b_per_{unit}</c>, with <paramref name="unit"/> a
+    /// child, a nesting level or a submitted item.
     /// </summary>
     public static void Measure(Result result, long units, int runs, Func<long> run, string unit = "child")
     {

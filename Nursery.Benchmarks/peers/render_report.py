@@ -24,14 +24,11 @@ def sh(*cmd):
 def commit_clause():
     """Names the commit that was measured (and says so when the tree had changes other than this report's own
     outputs, which an earlier pass writes), so a report is traceable."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
-                                ":!docs/performance.md", ":!docs/plots"], capture_output=True, text=True,
-                               check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
+    head = sh("git", "rev-parse", "--short", "HEAD")
+    if head in ("", "?"):
         return ""
-    return f" from commit {head}" + (" with uncommitted changes" if dirty else "")
+    dirty = sh("git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/performance.md", ":!docs/plots")
+    return f" from commit {head}" + (" with uncommitted changes" if dirty not in ("", "?") else "")
 
 
 def machine():
