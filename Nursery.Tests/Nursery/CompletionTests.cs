@@ -101,7 +101,7 @@ public class CompletionTests
         var clock = (VirtualClock)loop.Clock;
         await using var tm = new TaskManager(loop);
         var child = tm.Spawn(async () => { await EventLoop.Sleep(S(1)); return 42; });
-        await EventLoop.Yield();
+        await loop.RunCurrentAsync(); // the child is asleep (under any schedule seed) before the pool thread asks
 
         // Asked for on a pool thread while the child sleeps (StartNew, unlike Task.Run, does not unwrap the task).
         var completion = await Task.Factory.StartNew(() => child.Completion, CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Default);
