@@ -39,7 +39,11 @@ public class DeadlockDetectionTests
         Assert.StartsWith("Deadlock: main has not finished", e.Message);
         Assert.Contains("nothing came from another thread for 0.2s of real time (LoopOptions.DeadlockTimeout)", e.Message);
         Assert.Contains("#1 consumer: Running, waiting on an AsyncEvent", e.Tree);
-        Assert.EndsWith(e.Tree, e.Message);
+        // The message names the fix for a slow but live wait, and ends with the tree.
+        Assert.Contains(
+            "Something waits for an event, a task or a child that nothing left will complete. If work off the loop (a socket, " +
+            "the thread pool) takes longer than that to post back, raise LoopOptions.DeadlockTimeout. The task tree:\n" + e.Tree,
+            e.Message);
         Assert.StartsWith("EventLoop at t=1.000s (VirtualClock): running, 0 ready, 0 timers", e.Tree);
         Assert.Null(e.Child);
     }
@@ -169,8 +173,15 @@ public class DeadlockDetectionTests
         });
 
         Assert.Same(spinner, e.Child);
-        Assert.StartsWith($"Livelock: child #{spinner!.Id} poller was cancelled", e.Message);
+        Assert.StartsWith($"Livelock: child #{spinner!.Id} poller was cancelled ({spinner.Context.Cause!.Message}) but keeps running", e.Message);
         Assert.Contains("while virtual time stood still at t=2.5s", e.Message);
+        // The message names the fix, where the child was spawned, and ends with the tree.
+        Assert.Contains(
+            "A child that catches OperationCanceledException and loops never ends, and a virtual clock does not move while the " +
+            "loop is busy. Let the cancellation propagate (rethrow it), or leave the loop once the token is cancelled.",
+            e.Message);
+        Assert.Contains($" The child was spawned at {spinner.SpawnSite}.", e.Message);
+        Assert.EndsWith(" The task tree:\n" + e.Tree, e.Message);
         Assert.Contains("poller: Running", e.Tree);
     }
 

@@ -47,6 +47,7 @@ public class CheckpointAwaitableTests
         var second = await Catch.ExactlyAsync<InvalidOperationException>(() => Await(sleep));
         await first;
         Assert.Contains("already being awaited", second.Message, StringComparison.Ordinal);
+        Assert.EndsWith("Convert it to a Task (AsTask) to wait for it in several places.", second.Message, StringComparison.Ordinal);
         Assert.Equal(S(1), loop.Now);
 
         static async Task Await(Checkpoint checkpoint) => await checkpoint;
@@ -85,6 +86,11 @@ public class CheckpointAwaitableTests
         other.Start();
         other.Join();
         Assert.IsType<InvalidOperationException>(e);
+        // The message says why blocking is refused, and what to do instead.
+        Assert.Equal(
+            "This sleep has not ended: waiting for it with GetAwaiter().GetResult() or .Wait() would block the loop thread " +
+            "that has to end it (a deadlock). Await it instead.",
+            e!.Message);
         await sleep;
     });
 

@@ -154,6 +154,9 @@ public class ScheduleSeedTests
         Assert.Equal(-42, LoopOptions.FromEnvironment("-42").ScheduleSeed);
         var e = Assert.Throws<InvalidOperationException>(() => LoopOptions.FromEnvironment("abc"));
         Assert.Contains("NURSERY_SCHEDULE_SEED is 'abc', which is not a 32-bit integer", e.Message);
+        Assert.EndsWith(
+            "Set it to a seed (for example NURSERY_SCHEDULE_SEED=42) to shuffle every loop created without options, or unset it for FIFO order.",
+            e.Message);
     }
 
     [Fact]

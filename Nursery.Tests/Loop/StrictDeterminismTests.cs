@@ -74,8 +74,34 @@ public class StrictDeterminismTests
             $"an await in a lambda in {nameof(StrictDeterminismTests)}.{nameof(StrictDeterminism_WhenAChildResumesFromAnotherThread_FailsTheRunNamingTheChildAndTheCause)} completed on thread \"io completion\"",
             e.Cause[..e.Cause.IndexOf(" (#", StringComparison.Ordinal)]);
         Assert.StartsWith($"Strict determinism (LoopOptions.StrictDeterminism): child #{fetcher!.Id} fetcher resumed from another thread: {e.Cause}", e.Message);
-        Assert.Contains("take delays and timeouts from loop.TimeProvider, drop ConfigureAwait(false) from loop code", e.Message);
+        // The message names every fix, and where the child was spawned.
+        Assert.Contains(
+            "through the loop's cross-thread inbox, so when it runs depends on real time, not on the VirtualClock, and the run " +
+            "cannot be replayed. Keep the awaited work on the loop: take delays and timeouts from loop.TimeProvider, drop " +
+            "ConfigureAwait(false) from loop code (and pass continueOnCapturedContext: true to libraries that take it), and " +
+            "do not await Task.Run or real I/O in a virtual-time test.",
+            e.Message);
+        Assert.EndsWith($" The child was spawned at {fetcher.SpawnSite}.", e.Message);
         Assert.Equal(ChildTaskStatus.Cancelled, fetcher.Status); // the run was abandoned: nothing is left running
+    }
+
+    [Fact]
+    public void StrictDeterminism_WhenMainResumesFromAnotherThread_NamesMainAndNoSpawnSite()
+    {
+        var e = Guard.Run(() =>
+        {
+            using var loop = new EventLoop(new VirtualClock(), new LoopOptions { StrictDeterminism = true });
+            return Assert.Throws<LoopDeterminismException>(() => loop.Run(async () =>
+            {
+                await EventLoop.Sleep(S(1));
+                await new CompletedOffTheLoop();
+                await EventLoop.Sleep(S(1));
+            }));
+        });
+
+        Assert.Null(e.Child);
+        Assert.StartsWith($"Strict determinism (LoopOptions.StrictDeterminism): main (code of no child) resumed from another thread: {e.Cause}", e.Message);
+        Assert.EndsWith("do not await Task.Run or real I/O in a virtual-time test.", e.Message);
     }
 
     [Fact]

@@ -85,6 +85,7 @@ public class TaskSchedulerTests
         });
         var refused = Assert.IsType<InvalidOperationException>(e.InnerException);
         Assert.Contains("only while its event loop is running", refused.Message, StringComparison.Ordinal);
+        Assert.EndsWith("Start the work from code running on the loop, or submit it through a loop host.", refused.Message, StringComparison.Ordinal);
     });
 
     [Fact]

@@ -133,7 +133,17 @@ public class SteppingTests
             {
                 var e = Assert.Throws<InvalidOperationException>(() => { _ = real.AdvanceTimeByAsync(S(1)); });
                 Assert.Contains("AdvanceTimeByAsync moves a VirtualClock, but this loop runs on a SystemClock", e.Message);
+                Assert.EndsWith("advance the fake time provider and then await loop.RunCurrentAsync(); real clocks cannot be moved.", e.Message);
             });
+        });
+
+        Virtual.Run(async loop =>
+        {
+            // From code on another loop: that loop's time is not this one's to move.
+            using var other = new EventLoop(new VirtualClock());
+            var e = Assert.Throws<InvalidOperationException>(() => { _ = other.AdvanceTimeByAsync(S(1)); });
+            Assert.Equal("EventLoop.AdvanceTimeByAsync was called from code running on another event loop; call it from code on this loop.", e.Message);
+            Assert.Equal(TimeSpan.Zero, other.Now);
         });
     }
 

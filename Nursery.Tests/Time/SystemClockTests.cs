@@ -55,6 +55,9 @@ public class SystemClockTests
     });
 
     [Fact]
-    public void EventLoop_NullClock_ThrowsArgumentNullException() =>
+    public void EventLoop_NullClockOrOptions_ThrowsArgumentNullExceptionNamingIt()
+    {
         Assert.Equal("clock", Assert.Throws<ArgumentNullException>(() => new EventLoop(null!)).ParamName);
+        Assert.Equal("options", Assert.Throws<ArgumentNullException>(() => new EventLoop(new VirtualClock(), null!)).ParamName);
+    }
 }
