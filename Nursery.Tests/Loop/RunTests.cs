@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
@@ -40,6 +41,32 @@ public class RunTests
         Assert.Throws<ObjectDisposedException>(() => loop.Run(() => Task.FromResult(1)));
         Assert.False(loop.IsRunning);
     });
+
+    [Fact]
+    public void Dispose_DetachesTheLoopFromItsClock_SoALongLivedClockDoesNotKeepItAlive()
+    {
+        // A clock outlives its loops when tests share one, and a TimeProviderClock holds an alarm per loop: Dispose
+        // detaches the loop. (The loop is not run here: a run queues a wake-up on the thread pool that holds the loop
+        // until the pool gets to it, which would make this check depend on timing.)
+        var clocks = new LoopClock[] { new VirtualClock(), new TimeProviderClock(new FakeTimeProvider()) };
+        foreach (var clock in clocks)
+        {
+            var weak = CreateAndDispose(clock);
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            Assert.False(weak.IsAlive, $"a disposed loop is still reachable from its {clock.GetType().Name}");
+            GC.KeepAlive(clock);
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        static WeakReference CreateAndDispose(LoopClock clock)
+        {
+            var loop = new EventLoop(clock);
+            loop.Dispose();
+            return new WeakReference(loop);
+        }
+    }
 
     [Fact]
     public void Dispose_CalledTwice_DoesNothingTheSecondTime() => Guard.Run(() =>

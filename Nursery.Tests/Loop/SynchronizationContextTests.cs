@@ -72,4 +72,12 @@ public class SynchronizationContextTests
         var e = Assert.Throws<InvalidOperationException>(() => context.Send(_ => { }, null));
         Assert.Contains("not running", e.Message, StringComparison.Ordinal);
     });
+
+    [Fact]
+    public void PostAndSend_WithANullCallback_ThrowArgumentNullExceptionNamingIt() => Virtual.Run(async loop =>
+    {
+        var context = SynchronizationContext.Current!;
+        Assert.Equal("d", Assert.Throws<ArgumentNullException>(() => context.Post(null!, null)).ParamName);
+        Assert.Equal("d", Assert.Throws<ArgumentNullException>(() => context.Send(null!, null)).ParamName);
+    });
 }
