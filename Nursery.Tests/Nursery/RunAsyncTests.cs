@@ -264,6 +264,15 @@ public class RunAsyncTests
     {
         var e = Catch.Synchronously<ArgumentNullException>(() => TaskManager.RunAsync(null!));
         Assert.Equal("body", e.ParamName);
+        // Every overload, with and without options.
+        var options = new TaskManagerOptions();
+        Func<TaskManager, Task> body = async tm => { };
+        Func<TaskManager, Task<int>> valueBody = async tm => 1;
+        Assert.Equal("body", Catch.Synchronously<ArgumentNullException>(() => TaskManager.RunAsync((Func<TaskManager, Task<int>>)null!)).ParamName);
+        Assert.Equal("body", Catch.Synchronously<ArgumentNullException>(() => TaskManager.RunAsync(options, (Func<TaskManager, Task>)null!)).ParamName);
+        Assert.Equal("body", Catch.Synchronously<ArgumentNullException>(() => TaskManager.RunAsync(options, (Func<TaskManager, Task<int>>)null!)).ParamName);
+        Assert.Equal("options", Catch.Synchronously<ArgumentNullException>(() => TaskManager.RunAsync(null!, body)).ParamName);
+        Assert.Equal("options", Catch.Synchronously<ArgumentNullException>(() => TaskManager.RunAsync(null!, valueBody)).ParamName);
     });
 
     [Fact]
