@@ -228,4 +228,63 @@ public class WhenEachTests
         await EventLoop.Sleep(S(1));
         Assert.Contains("consumer: Running, waiting in WhenEach for the next child of TaskManager #", tm.DumpTree());
     });
+
+    [Fact]
+    public void WhenEach_TwoEnumerationsAtOnce_BothSeeEveryChild() => Virtual.Run(async loop =>
+    {
+        // Found while writing tests for the mutation run: each enumeration waits for the loop to settle before it
+        // yields a child that ended at this loop time, and each saw the other's queued check as work still ready, so
+        // both requeued forever (a livelock; the guard failed this test at 20 s before the fix).
+        await using var tm = new TaskManager(loop);
+        tm.Spawn(() => EventLoop.Sleep(S(1)), "a");
+        tm.Spawn(() => EventLoop.Sleep(S(2)), "b");
+        var first = NamesAsync(tm.WhenEach(), loop);
+        var second = NamesAsync(tm.WhenEach(), loop);
+        Assert.Equal(["1s a Completed", "2s b Completed"], await first);
+        Assert.Equal(["1s a Completed", "2s b Completed"], await second);
+    });
+
+    [Fact]
+    public void WhenEach_SameValueEnumeratedAgain_StartsAFreshEnumeration() => Virtual.Run(async loop =>
+    {
+        await using var tm = new TaskManager(loop);
+        tm.Spawn(() => EventLoop.Sleep(S(1)), "a");
+        var children = tm.WhenEach();
+        Assert.Equal(["1s a Completed"], await NamesAsync(children, loop));
+        tm.Spawn(() => EventLoop.Sleep(S(1)), "b");
+        // The second await foreach over the same value is an enumeration of its own, made now: it sees both.
+        Assert.Equal(["1s a Completed", "2s b Completed"], await NamesAsync(children, loop));
+    });
+
+    [Fact]
+    public void WhenEach_ChildStartedWithStartAsync_IsYieldedAndWaitedFor() => Virtual.Run(async loop =>
+    {
+        await using var tm = new TaskManager(loop);
+        tm.Spawn(() => EventLoop.Sleep(S(1)), "plain");
+        await tm.StartAsync(async (signal, ct) =>
+        {
+            signal.Started();
+            await EventLoop.Sleep(S(3));
+        });
+        var seen = new List<string>();
+        await foreach (var child in tm.WhenEach()) seen.Add($"{loop.Now.TotalSeconds:0.###}s {child.Status}");
+        Assert.Equal(["1s Completed", "3s Completed"], seen); // the started child is listed, and the enumeration waits for it
+    });
+
+    [Fact]
+    public void WhenEach_FromAnotherThreadWhileTheLoopRuns_ThrowsInvalidOperationException() => Virtual.Run(async loop =>
+    {
+        await using var tm = new TaskManager(loop);
+        var children = tm.WhenEach();
+        Exception? call = null, enumerate = null;
+        var other = new Thread(() =>
+        {
+            call = Record.Exception(() => tm.WhenEach());
+            enumerate = Record.Exception(() => children.GetAsyncEnumerator());
+        });
+        other.Start();
+        other.Join(); // the loop thread waits for it
+        Assert.IsType<InvalidOperationException>(call);
+        Assert.IsType<InvalidOperationException>(enumerate);
+    });
 }

@@ -64,6 +64,9 @@ public class ThreadAffinityTests
         AssertPointsToALoopHost(await Catch.OffLoopAsync(() => _ = tm.DisposeAsync()));
         AssertPointsToALoopHost(await Catch.OffLoopAsync(() => _ = tm.Values));
         AssertPointsToALoopHost(await Catch.OffLoopAsync(() => _ = tm.Children));
+        AssertPointsToALoopHost(await Catch.OffLoopAsync(() => _ = tm.Failures));
+        AssertPointsToALoopHost(await Catch.OffLoopAsync(() => _ = tm.ResultsOf<int>()));
+        AssertPointsToALoopHost(await Catch.OffLoopAsync(() => _ = tm.ValuesOf<int>()));
 
         Assert.Single(tm.Children);
         Assert.False(tm.IsCancellationRequested);
@@ -92,5 +95,37 @@ public class ThreadAffinityTests
         using var loop = new EventLoop(new VirtualClock());
         var tm = loop.Run(async () => new TaskManager(loop));
         AssertPointsToALoopHost(Record.Exception(() => tm.Spawn(async () => { })));
+    });
+
+    [Fact]
+    public void Cancel_FromAnotherThreadWhileTheLoopRuns_TakesEffectOnTheLoopsNextTurn() => Virtual.Run(async loop =>
+    {
+        await using var tm = new TaskManager(loop);
+        var child = tm.Spawn(() => EventLoop.Sleep(S(10)));
+        await loop.RunCurrentAsync(); // the child is asleep
+        var other = new Thread(tm.Cancel);
+        other.Start();
+        other.Join(); // the loop thread waits: nothing has changed yet
+        Assert.False(tm.IsCancellationRequested);
+        await tm.DisposeAsync();
+        Assert.True(tm.IsCancellationRequested);
+        Assert.Equal(ChildTaskStatus.Cancelled, child.Status);
+        Assert.Equal(TimeSpan.Zero, loop.Now);
+    });
+
+    [Fact]
+    public void OutsideToken_CancelledFromAnotherThread_CancelsTheManagerOnTheLoop() => Virtual.Run(async loop =>
+    {
+        using var cts = new CancellationTokenSource();
+        var tm = new TaskManager(loop, cts.Token);
+        var child = tm.Spawn(() => EventLoop.Sleep(S(10)));
+        await loop.RunCurrentAsync();
+        var other = new Thread(cts.Cancel);
+        other.Start();
+        other.Join();
+        var e = await Catch.ExactlyAsync<OperationCanceledException>(() => tm.DisposeAsync().AsTask());
+        Assert.Equal(cts.Token, e.CancellationToken);
+        Assert.Equal(ChildTaskStatus.Cancelled, child.Status);
+        Assert.Equal(TimeSpan.Zero, loop.Now);
     });
 }

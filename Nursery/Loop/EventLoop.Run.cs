@@ -95,6 +95,7 @@ public sealed partial class EventLoop
             _ready.Clear();
             _timers.Clear();
             _settleWaiters = null;
+            SettleChecks = 0;
             _inbox.Close();
             t_current = null;
             SynchronizationContext.SetSynchronizationContext(callerContext);

@@ -9,6 +9,16 @@ public sealed partial class EventLoop
     private List<TaskCompletionSource>? _settleWaiters;
 
     /// <summary>
+    /// Work items queued only to look again once nothing else is ready at this instant (a WhenEach enumeration waiting
+    /// to yield the children that ended at this loop time in spawn order). <see cref="IsSettledNow"/> discounts them:
+    /// two such items would otherwise each see the other ready and requeue forever. Loop thread only; reset by each run.
+    /// </summary>
+    internal int SettleChecks { get; set; }
+
+    /// <summary>Whether nothing but settle checks is ready and no timer is due at this instant. Loop thread only.</summary>
+    internal bool IsSettledNow => ReadyCount == SettleChecks && !TimerDueNow;
+
+    /// <summary>
     /// Lets everything that can run at the current instant run, then resumes the caller: work that is ready, timers
     /// that are due (<c>Task.Delay(d, loop.TimeProvider)</c>, <see cref="PeriodicTimer"/> ticks and
     /// <c>CancellationTokenSource</c> timeouts on <see cref="TimeProvider"/> included), and everything that work makes

@@ -127,12 +127,14 @@ internal sealed class WhenEachEnumerator : IAsyncEnumerator<ChildTask>, IWaitSou
     {
         if (_checkQueued) return;
         _checkQueued = true;
+        _loop.SettleChecks++;
         _loop.Enqueue(new WorkItem(s_check, this, _loop.RootContext));
     }
 
     private void Check()
     {
         _checkQueued = false;
+        _loop.SettleChecks--;
         if (_waiter is not { IsWaitOver: false } waiter) return;
         if (TryTake(out var next))
         {
@@ -157,7 +159,7 @@ internal sealed class WhenEachEnumerator : IAsyncEnumerator<ChildTask>, IWaitSou
         if (_head >= _sortedEnd)
         {
             var at = _pending[_head]!.EndedAt;
-            if (at >= _loop.Now && !LoopIsIdle()) return false;
+            if (at >= _loop.Now && !_loop.IsSettledNow) return false;
             var end = _head + 1;
             while (end < _pending.Count && _pending[end]!.EndedAt == at) end++;
             if (end - _head > 1) _pending.Sort(_head, end - _head, SpawnOrder.Instance);
@@ -178,10 +180,6 @@ internal sealed class WhenEachEnumerator : IAsyncEnumerator<ChildTask>, IWaitSou
         }
         return true;
     }
-
-    /// <summary>Nothing else can happen at the current loop time: no ready work (besides the caller) and no timer due.</summary>
-    private bool LoopIsIdle() =>
-        _loop.ReadyCount == 0 && (_loop.Timers.Count == 0 || _loop.Timers.NextDeadline > _loop.Now);
 
     /// <summary>The child of this manager that <paramref name="node"/>'s code belongs to, at any depth (a RunAsync body is not a child).</summary>
     private ChildTask? FindContainer(LoopSynchronizationContext node)
