@@ -233,7 +233,9 @@ public class MaxConcurrencyTests
         Assert.Equal("MaxConcurrency", e.ParamName);
         Assert.Contains("at least 1", e.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new TaskManagerOptions { MaxConcurrency = -5 });
-        Assert.Throws<ArgumentOutOfRangeException>(() => new TaskManagerOptions { FailurePolicy = (FailurePolicy)7 });
+        var policy = Assert.Throws<ArgumentOutOfRangeException>(() => new TaskManagerOptions { FailurePolicy = (FailurePolicy)7 });
+        Assert.Equal("FailurePolicy", policy.ParamName);
+        Assert.StartsWith("FailurePolicy must be FailurePolicy.CancelSiblings or FailurePolicy.CollectAll.", policy.Message);
     }
 
     [Fact]

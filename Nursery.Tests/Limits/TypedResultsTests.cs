@@ -85,6 +85,9 @@ public class TypedResultsTests
         Assert.False(nested.HasOnly<Boom>());
         Assert.True(new AggregateException(a, b).HasOnly<Boom>());
         Assert.Throws<ArgumentNullException>(() => ExceptionFilters.Has<Boom>(null!));
+        Assert.Equal("exception", Assert.Throws<ArgumentNullException>(() => ExceptionFilters.Failures(null!)).ParamName);
+        var empty = new AggregateException();
+        Assert.Equal([empty], empty.Failures()); // an empty aggregate counts as itself: the list is never empty
     }
 
     [Fact]

@@ -287,4 +287,45 @@ public class WhenEachTests
         Assert.IsType<InvalidOperationException>(call);
         Assert.IsType<InvalidOperationException>(enumerate);
     });
+
+    [Fact]
+    public void WhenEach_MoveNextWhileThePreviousCallWaits_ThrowsInvalidOperationException() => Virtual.Run(async loop =>
+    {
+        await using var tm = new TaskManager(loop);
+        tm.Spawn(() => EventLoop.Sleep(S(1)));
+        await using var children = tm.WhenEach().GetAsyncEnumerator();
+        var first = children.MoveNextAsync();
+        var e = Assert.Throws<InvalidOperationException>(() => { _ = children.MoveNextAsync(); });
+        Assert.StartsWith("MoveNextAsync was called while the previous call was still waiting", e.Message, StringComparison.Ordinal);
+        Assert.True(await first); // the first call is unharmed
+        Assert.False(await children.MoveNextAsync());
+    });
+
+    [Fact]
+    public void WhenEach_DisposedWhileMoveNextWaits_EndsTheWaitWithFalse_AndRefusesFurtherCalls() => Virtual.Run(async loop =>
+    {
+        await using var tm = new TaskManager(loop);
+        tm.Spawn(() => EventLoop.Sleep(S(1)));
+        var children = tm.WhenEach().GetAsyncEnumerator();
+        var waiting = children.MoveNextAsync();
+        await children.DisposeAsync();
+        Assert.True(waiting.IsCompleted);
+        Assert.False(await waiting); // nothing more will come
+        await children.DisposeAsync(); // a second dispose does nothing
+        Assert.Throws<ObjectDisposedException>(() => { _ = children.MoveNextAsync(); });
+        Assert.Equal(TimeSpan.Zero, loop.Now);
+    });
+
+    [Fact]
+    public void WhenEach_MoveNextFromAnotherThreadWhileTheLoopRuns_ThrowsInvalidOperationException() => Virtual.Run(async loop =>
+    {
+        await using var tm = new TaskManager(loop);
+        await using var children = tm.WhenEach().GetAsyncEnumerator();
+        Exception? e = null;
+        var other = new Thread(() => e = Record.Exception(() => { _ = children.MoveNextAsync(); }));
+        other.Start();
+        other.Join(); // the loop thread waits for it
+        Assert.IsType<InvalidOperationException>(e);
+        Assert.False(await children.MoveNextAsync()); // the enumeration itself is unharmed
+    });
 }

@@ -192,7 +192,11 @@ public class NestedManagerTests
         var e = await Catch.ExactlyAsync<InvalidOperationException>(async () => await tm.DisposeAsync());
 
         // The message is built only when something was left open; it names the child and the manager.
-        Assert.StartsWith($"Child #{owner.Id} ended without joining TaskManager #", e.Message, StringComparison.Ordinal);
+        Assert.Equal(
+            $"Child #{owner.Id} ended without joining {leftOpen!.Subject}, which it opened. Every TaskManager must be joined before " +
+            "the code that opens it ends: use 'await using', call DisposeAsync, or use TaskManager.RunAsync. Its children were " +
+            $"cancelled, and {tm.Subject} joins them instead.",
+            e.Message);
         Assert.Same(e, owner.Exception);
         Assert.Equal(ChildTaskStatus.Cancelled, grandchild!.Status); // joined by tm in the owner's place
         Assert.Equal(TimeSpan.Zero, loop.Now);

@@ -9,7 +9,10 @@ public class ResultTests
         await using var tm = new TaskManager(loop);
         var child = tm.Schedule(async () => 1, S(1));
         var e = Assert.Throws<InvalidOperationException>(() => child.Result);
-        Assert.Contains("Scheduled", e.Message, StringComparison.Ordinal);
+        Assert.Equal(
+            $"Child #{child.Id} has no result: its status is Scheduled. A result exists only once the child has Completed; " +
+            "join it first (await child.Completion, or the end of its TaskManager's 'await using' block).",
+            e.Message);
     });
 
     [Fact]
