@@ -114,4 +114,15 @@ public class LoopTraceTests
         Assert.Throws<ArgumentNullException>(() => trace.WriteChromeTrace((string)null!));
         Assert.Throws<ArgumentException>(() => trace.WriteChromeTrace(""));
     }
+
+    [Fact]
+    public void Events_OfARunAsyncBody_NameItAndShowItStartAndEnd() => Virtual.Run(async loop =>
+    {
+        var trace = loop.StartTrace();
+        await TaskManager.RunAsync(async tm => await EventLoop.Sleep(S(1)));
+        trace.Stop();
+        var spawn = Assert.Single(trace.Events, e => e.Kind == LoopTraceEventKind.Spawn);
+        Assert.Equal("RunAsync body", spawn.Detail);
+        Assert.Contains(trace.Events, e => e.Kind == LoopTraceEventKind.Start && e.ChildId == spawn.ChildId);
+    });
 }

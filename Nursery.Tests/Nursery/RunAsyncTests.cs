@@ -281,4 +281,35 @@ public class RunAsyncTests
         var e = Catch.Synchronously<InvalidOperationException>(() => TaskManager.RunAsync(async tm => { }));
         Assert.Contains("no event loop running on this thread", e.Message, StringComparison.Ordinal);
     });
+
+    [Fact]
+    public void RunAsync_ReturnsToTheCallerUnderTheCallersOwnContext_WhileTheBodyRunsUnderItsOwn() => Virtual.Run(async loop =>
+    {
+        var caller = SynchronizationContext.Current;
+        SynchronizationContext? body = null;
+        var run = TaskManager.RunAsync(async tm =>
+        {
+            body = SynchronizationContext.Current;
+            await EventLoop.Sleep(S(1));
+        });
+        Assert.Same(caller, SynchronizationContext.Current); // the call returned to the caller's context
+        Assert.NotNull(body);
+        Assert.NotSame(caller, body);
+        await run;
+    });
+
+    [Fact]
+    public void RunAsyncOfT_BodyCutShortByItsManagersCancellation_ThrowsThatCancellationInsteadOfAValue() => Virtual.Run(async loop =>
+    {
+        var reached = false;
+        var e = await Catch.AnyAsync<OperationCanceledException>(() => TaskManager.RunAsync<int>(async tm =>
+        {
+            tm.Cancel();
+            await EventLoop.Yield(); // the checkpoint ends the body
+            reached = true;
+            return 42;
+        }));
+        Assert.False(reached);
+        Assert.Contains("was cancelled", e.Message, StringComparison.Ordinal);
+    });
 }

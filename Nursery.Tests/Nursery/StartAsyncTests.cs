@@ -131,7 +131,17 @@ public class StartAsyncTests
     public void StartAsync_BodyReturnsWithoutCallingStarted_ThrowsInvalidOperationException() => Virtual.Run(async loop =>
     {
         await using var tm = new TaskManager(loop);
-        await Catch.ExactlyAsync<InvalidOperationException>(() => tm.StartAsync(async (signal, ct) => await EventLoop.Yield()));
+        ChildTask? child = null;
+        var e = await Catch.ExactlyAsync<InvalidOperationException>(() => tm.StartAsync(async (signal, ct) =>
+        {
+            child = LoopSynchronizationContext.CurrentChild;
+            await EventLoop.Yield();
+        }));
+        Assert.Equal(
+            $"Child {child!.Label} returned without calling Started: StartAsync has nothing to hand over. Call the signal's " +
+            "Started once the child is ready (e.g. listening), then keep running; or use Spawn for a child that needs no handshake.",
+            e.Message);
+        Assert.Empty(tm.Children);
     });
 
     [Fact]
@@ -144,7 +154,59 @@ public class StartAsyncTests
             signal.Started(1);
             second = Record.Exception(() => signal.Started(2));
         });
-        Assert.IsType<InvalidOperationException>(second);
+        var e = Assert.IsType<InvalidOperationException>(second);
+        Assert.Equal("Started was already called for this child: a child signals that it is ready once.", e.Message);
+    });
+
+    [Fact]
+    public void Started_AfterTheChildEnded_ThrowsInvalidOperationException() => Virtual.Run(async loop =>
+    {
+        // A signal kept past the end of its child (here: the child failed, and the signal escaped it).
+        await using var tm = new TaskManager(loop);
+        StartSignal? kept = null;
+        ChildTask? child = null;
+        await Catch.ExactlyAsync<Boom>(() => tm.StartAsync(async (signal, ct) =>
+        {
+            kept = signal;
+            child = LoopSynchronizationContext.CurrentChild;
+            await EventLoop.Yield();
+            throw new Boom("before ready");
+        }));
+        var e = Assert.Throws<InvalidOperationException>(kept!.Started);
+        Assert.Equal($"Child {child!.Label} has already ended: Started has nothing left to start.", e.Message);
+        Assert.Empty(tm.Children);
+    });
+
+    [Fact]
+    public void Started_FromAnotherThread_ThrowsInvalidOperationException() => Virtual.Run(async loop =>
+    {
+        await using var tm = new TaskManager(loop);
+        Exception? offLoop = null;
+        await tm.StartAsync(async (signal, ct) =>
+        {
+            var other = new Thread(() => offLoop = Record.Exception(signal.Started));
+            other.Start();
+            other.Join(); // the loop thread waits for it
+            signal.Started(); // still possible on the loop: nothing changed
+        });
+        Assert.IsType<InvalidOperationException>(offLoop);
+    });
+
+    [Fact]
+    public void StartAsync_StartedBeforeTheReadyTimeout_TheTimeoutNeverFires() => Virtual.Run(async loop =>
+    {
+        await using var tm = new TaskManager(loop);
+        await tm.StartAsync(async (signal, ct) =>
+        {
+            await EventLoop.Sleep(S(1));
+            signal.Started();
+            await EventLoop.Sleep(S(10)); // well past the ready timeout
+        }, readyTimeout: S(3));
+        var server = Assert.Single(tm.Children);
+        await tm.DisposeAsync();
+        Assert.Equal(ChildTaskStatus.Completed, server.Status);
+        Assert.Equal(S(11), loop.Now);
+        Assert.Equal(0, loop.Timers.Count);
     });
 
     [Fact]
@@ -152,12 +214,14 @@ public class StartAsyncTests
     {
         await using var tm = new TaskManager(loop);
         ChildTask? starting = null;
-        await Catch.ExactlyAsync<TimeoutException>(() => tm.StartAsync(async (signal, ct) =>
+        var e = await Catch.ExactlyAsync<TimeoutException>(() => tm.StartAsync(async (signal, ct) =>
         {
             starting = LoopSynchronizationContext.CurrentChild;
             await EventLoop.Sleep(S(10));
             signal.Started();
         }, readyTimeout: S(3)));
+        Assert.Equal($"The child did not call Started within the readyTimeout of {S(3)}; it was cancelled and has ended.", e.Message);
+        Assert.IsAssignableFrom<OperationCanceledException>(e.InnerException);
         Assert.Equal(S(3), loop.Now);
         Assert.Equal(ChildTaskStatus.Cancelled, starting!.Status);
         Assert.Empty(tm.Children);

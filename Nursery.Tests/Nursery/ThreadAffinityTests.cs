@@ -128,4 +128,25 @@ public class ThreadAffinityTests
         Assert.Equal(ChildTaskStatus.Cancelled, child.Status);
         Assert.Equal(TimeSpan.Zero, loop.Now);
     });
+
+    [Fact]
+    public void ChildCancel_FromAnotherThreadWhileTheLoopRuns_TakesEffectOnTheLoopsNextTurn() => Virtual.Run(async loop =>
+    {
+        await using var tm = new TaskManager(loop);
+        string? seen = null;
+        var child = tm.Spawn(async () =>
+        {
+            try { await EventLoop.Sleep(S(10)); }
+            catch (OperationCanceledException e) { seen = e.Message; throw; }
+        });
+        await loop.RunCurrentAsync(); // the child is asleep
+        var other = new Thread(child.Cancel);
+        other.Start();
+        other.Join(); // the loop thread waits: nothing has changed yet
+        Assert.Equal(ChildTaskStatus.Running, child.Status);
+        await tm.DisposeAsync();
+        Assert.Equal(ChildTaskStatus.Cancelled, child.Status);
+        Assert.Equal($"Child #{child.Id} was cancelled by ChildTask.Cancel().", seen);
+        Assert.Equal(TimeSpan.Zero, loop.Now);
+    });
 }

@@ -11,9 +11,6 @@ public sealed partial class TaskManager : IWaitSource
     /// <summary>Children holding a slot (counted only under a limit). Loop thread only.</summary>
     private int _running;
 
-    /// <summary>The most children that ever held a slot at once (under a limit). Loop thread only.</summary>
-    private int _peakRunning;
-
     /// <summary>Children due to start and waiting for a slot, FIFO. Ended children are skipped when reached. Loop thread only.</summary>
     private Queue<ChildTask>? _waiting;
 
@@ -28,9 +25,6 @@ public sealed partial class TaskManager : IWaitSource
 
     /// <summary>Children holding a slot now (under a limit; 0 without one).</summary>
     internal int RunningCount => _running;
-
-    /// <summary>The most children that held a slot at once so far (under a limit; 0 without one).</summary>
-    internal int PeakRunning => _peakRunning;
 
     /// <summary>
     /// Spawns <paramref name="body"/> as a child and returns once the child holds a slot (see
@@ -197,7 +191,6 @@ public sealed partial class TaskManager : IWaitSource
     private void TakeSlot(ChildTask child)
     {
         _running++;
-        if (_running > _peakRunning) _peakRunning = _running;
         Debug.Assert(_running <= Options.MaxConcurrency, "No more children hold a slot than the limit allows.");
         child.Slot = ChildSlot.Holding;
         child.EnqueueStart();
