@@ -172,4 +172,61 @@ public class CancelTests
         await tm.DisposeAsync();
         Assert.Equal(["2s sleep interrupted"], log.Entries);
     });
+
+    [Fact]
+    public void Cancel_AfterTheJoin_DoesNothing() => Virtual.Run(async loop =>
+    {
+        var tm = new TaskManager(loop);
+        tm.Spawn(() => EventLoop.Sleep(S(1)));
+        await tm.DisposeAsync();
+        tm.Cancel();
+        Assert.False(tm.IsCancellationRequested);
+        Assert.False(tm.Token.IsCancellationRequested);
+    });
+
+    [Fact]
+    public void Cancel_OfAManagerWithADeadline_DisarmsItsTimerAtOnce() => Virtual.Run(async loop =>
+    {
+        await using var tm = new TaskManager(loop);
+        tm.CancelScope.Deadline = S(10);
+        var child = tm.Spawn(() => EventLoop.Sleep(S(20)));
+        await EventLoop.Sleep(S(1));
+        tm.Cancel();
+        Assert.Equal(0, loop.Timers.Count); // neither the child's sleep nor the deadline is left to jump the clock to
+        await tm.DisposeAsync();
+        Assert.Equal(ChildTaskStatus.Cancelled, child.Status);
+        Assert.Equal(S(1), loop.Now);
+    });
+
+    [Fact]
+    public void OutsideToken_FiringAfterCancel_TheJoinStillSaysSo_AndTheChildrenKeepTheFirstCause() => Virtual.Run(async loop =>
+    {
+        // Contract section 10: a token that fires while the manager is open, even one already cancelled otherwise,
+        // makes the join throw an OperationCanceledException carrying it.
+        using var cts = new CancellationTokenSource();
+        var tm = new TaskManager(loop, cts.Token);
+        string? seen = null;
+        var child = tm.Spawn(async () =>
+        {
+            try { await EventLoop.Sleep(S(10)); }
+            catch (OperationCanceledException e) { seen = e.Message; throw; }
+        });
+        await loop.RunCurrentAsync();
+        tm.Cancel();
+        cts.Cancel();
+        var e = await Catch.ExactlyAsync<OperationCanceledException>(() => tm.DisposeAsync().AsTask());
+        Assert.Equal(cts.Token, e.CancellationToken);
+        Assert.Equal(ChildTaskStatus.Cancelled, child.Status);
+        Assert.Equal($"TaskManager #{tm.Id} was cancelled by TaskManager.Cancel().", seen);
+    });
+
+    [Fact]
+    public void CurrentEffectiveDeadline_InAChildOfAManagerWithADeadline_IsThatDeadline() => Virtual.Run(async loop =>
+    {
+        await using var tm = new TaskManager(loop);
+        tm.CancelScope.Deadline = S(5);
+        var child = tm.Spawn(async () => EventLoop.CurrentEffectiveDeadline);
+        await tm.DisposeAsync();
+        Assert.Equal(S(5), child.Result);
+    });
 }
