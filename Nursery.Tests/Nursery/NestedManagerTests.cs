@@ -201,4 +201,64 @@ public class NestedManagerTests
         Assert.Equal(ChildTaskStatus.Cancelled, grandchild!.Status); // joined by tm in the owner's place
         Assert.Equal(TimeSpan.Zero, loop.Now);
     });
+
+    [Fact]
+    public void Child_EndingWithAManagerLeftOpen_UnderCollectAll_TheOrphanIsCancelledJoinedAndClosed() => Virtual.Run(async loop =>
+    {
+        // Under CollectAll the owner's failure cancels nobody: the orphan's children end only because their manager
+        // was orphaned, and the outer manager joins them in the owner's place.
+        TaskManager? leftOpen = null;
+        ChildTask? grandchild = null;
+        string? seen = null;
+        var tm = new TaskManager(loop, new TaskManagerOptions { FailurePolicy = FailurePolicy.CollectAll });
+        var sibling = tm.Spawn(() => EventLoop.Sleep(S(2)));
+        var owner = tm.Spawn(async () =>
+        {
+            leftOpen = new TaskManager(loop); // never joined
+            grandchild = leftOpen.Spawn(async () =>
+            {
+                try { await EventLoop.Sleep(S(10)); }
+                catch (OperationCanceledException e) { seen = e.Message; throw; }
+            });
+            await loop.RunCurrentAsync(); // the grandchild is asleep
+        });
+        await Catch.ExactlyAsync<InvalidOperationException>(async () => await tm.DisposeAsync());
+
+        Assert.Equal(ChildTaskStatus.Faulted, owner.Status);
+        Assert.Equal(ChildTaskStatus.Completed, sibling.Status);
+        Assert.Equal(ChildTaskStatus.Cancelled, grandchild!.Status);
+        Assert.Equal(
+            $"{leftOpen!.Subject} was cancelled because the code that opened it ended without joining it " +
+            "(await using, DisposeAsync or TaskManager.RunAsync).",
+            seen);
+        Assert.Equal(S(2), loop.Now);
+        var closed = Assert.Throws<InvalidOperationException>(() => leftOpen.Spawn(async () => { }));
+        Assert.Contains("is closed", closed.Message, StringComparison.Ordinal);
+    });
+
+    [Fact]
+    public void StartingChild_EndingWithAManagerLeftOpen_HasNoManagerToJoinIt_SoTheLoopAbandonsIt() => Virtual.Run(async loop =>
+    {
+        // Before Started the child belongs to the code awaiting StartAsync (here main, with no manager around it).
+        await using var tm = new TaskManager(loop);
+        TaskManager? leftOpen = null;
+        ChildTask? grandchild = null;
+        ChildTask? starting = null;
+        var e = await Catch.ExactlyAsync<InvalidOperationException>(() => tm.StartAsync(async (signal, ct) =>
+        {
+            starting = LoopSynchronizationContext.CurrentChild;
+            leftOpen = new TaskManager(loop); // never joined
+            grandchild = leftOpen.Spawn(() => EventLoop.Sleep(S(10)));
+            await EventLoop.Yield();
+        }));
+
+        Assert.Equal(
+            $"Child {starting!.Label} ended without joining {leftOpen!.Subject}, which it opened. Every TaskManager must be joined " +
+            "before the code that opens it ends: use 'await using', call DisposeAsync, or use TaskManager.RunAsync. Its children " +
+            "were cancelled, and the loop abandons them when Run returns.",
+            e.Message);
+        await loop.RunCurrentAsync();
+        Assert.Equal(ChildTaskStatus.Cancelled, grandchild!.Status);
+        Assert.Equal(TimeSpan.Zero, loop.Now);
+    });
 }
