@@ -328,4 +328,21 @@ public class WhenEachTests
         Assert.IsType<InvalidOperationException>(e);
         Assert.False(await children.MoveNextAsync()); // the enumeration itself is unharmed
     });
+
+    [Fact]
+    public void WhenEach_ChildThatEndedWhileOtherWorkWasReady_IsYieldedOnceTheLoopSettlesAtThatTime() => Virtual.Run(async loop =>
+    {
+        await using var tm = new TaskManager(loop);
+        await using var children = tm.WhenEach().GetAsyncEnumerator();
+        var quick = tm.Spawn(async () => { }, "quick");
+        tm.Spawn(async () =>
+        {
+            for (var i = 0; i < 5; i++) await EventLoop.Yield(); // still busy at t=0 when MoveNextAsync is called
+            await EventLoop.Sleep(S(1));
+        }, "busy");
+        await EventLoop.Yield(); // quick has ended (under FIFO); busy is still yielding
+        Assert.True(await children.MoveNextAsync());
+        Assert.Same(quick, children.Current);
+        Assert.Equal(TimeSpan.Zero, loop.Now); // not only once busy ends
+    });
 }

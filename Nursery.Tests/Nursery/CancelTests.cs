@@ -229,4 +229,35 @@ public class CancelTests
         await tm.DisposeAsync();
         Assert.Equal(S(5), child.Result);
     });
+
+    [Fact]
+    public void CancellationException_OfAChildThatNeverAskedForItsToken_CarriesACancelledTokenNamingTheRightSource() => Virtual.Run(async loop =>
+    {
+        // The exception a checkpoint throws carries a cancelled token even when the child never read its own: the
+        // manager's token when the manager was cancelled, and a cancelled token of no source when only the child was.
+        CancellationToken alone = default, withManager = default;
+        await using var tm = new TaskManager(loop);
+        var child = tm.Spawn(async () =>
+        {
+            try { await EventLoop.Sleep(S(10)); }
+            catch (OperationCanceledException e) { alone = e.CancellationToken; throw; }
+        });
+        await loop.RunCurrentAsync();
+        child.Cancel();
+        await tm.DisposeAsync();
+
+        var cancelled = new TaskManager(loop);
+        cancelled.Spawn(async () =>
+        {
+            try { await EventLoop.Sleep(S(10)); }
+            catch (OperationCanceledException e) { withManager = e.CancellationToken; throw; }
+        });
+        await loop.RunCurrentAsync();
+        cancelled.Cancel();
+        await cancelled.DisposeAsync();
+
+        Assert.True(alone.IsCancellationRequested);
+        Assert.NotEqual(tm.Token, alone);
+        Assert.Equal(cancelled.Token, withManager);
+    });
 }

@@ -56,4 +56,15 @@ public class ChildrenTests
         Assert.Null(typeof(ChildTask).GetMethod("GetAwaiter", Type.EmptyTypes));
         Assert.Null(typeof(ChildTask<int>).GetMethod("GetAwaiter", Type.EmptyTypes));
     }
+
+    [Fact]
+    public void Children_OfAManagerThatRetainsEndedChildren_KeepsEveryOnePastTheSweepSize() => Virtual.Run(async loop =>
+    {
+        // The sweep that keeps a manager with RetainEndedChildren = false small must never touch a retaining one.
+        await using var tm = new TaskManager(loop);
+        for (var i = 0; i < 100; i++) tm.Spawn(async () => { });
+        await loop.RunCurrentAsync(); // all 100 have ended
+        tm.Spawn(async () => { });
+        Assert.Equal(101, tm.Children.Count);
+    });
 }
