@@ -64,4 +64,14 @@ public class NamedChildrenTests
 
         static int LineHere([System.Runtime.CompilerServices.CallerLineNumber] int line = 0) => line;
     }
+
+    [Fact]
+    public void Spawn_WithAnEmptyCallerFilePath_RecordsNoSpawnSite() => Virtual.Run(async loop =>
+    {
+        // A caller that passes the caller-info arguments itself (a wrapper, generated code) may have no file.
+        await using var tm = new TaskManager(loop);
+        var child = tm.Spawn(async () => { }, "named", callerFilePath: "", callerLineNumber: 0);
+        Assert.Null(child.SpawnSite);
+        Assert.Equal("named", child.Name);
+    });
 }
