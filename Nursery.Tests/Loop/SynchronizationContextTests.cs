@@ -80,4 +80,24 @@ public class SynchronizationContextTests
         Assert.Equal("d", Assert.Throws<ArgumentNullException>(() => context.Post(null!, null)).ParamName);
         Assert.Equal("d", Assert.Throws<ArgumentNullException>(() => context.Send(null!, null)).ParamName);
     });
+
+    [Fact]
+    public void Send_FromAnotherThreadWhileTheLoopIsBusyForAWhile_WaitsForTheCallbackInsteadOfGivingUp() => Virtual.Run(async loop =>
+    {
+        // Send looks now and then whether the loop has stopped (and gives up only then): a loop that is merely slow
+        // to get to the callback must still run it, and Send must return normally.
+        var context = SynchronizationContext.Current!;
+        Exception? failure = null;
+        var ran = false;
+        var sender = new Thread(() => failure = Record.Exception(() => context.Send(_ => ran = true, null))) { IsBackground = true };
+        sender.Start();
+        Assert.True(SpinWait.SpinUntil(() => !loop.InboxIsEmpty, S(5)), "the sender's work item never reached the inbox");
+        Thread.Sleep(250); // the loop thread is busy (on purpose) for several of Send's 50 ms stop checks
+        // Now the loop takes in the item and runs it; keep the loop turning (not blocked in a Join) until Send returns.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (sender.IsAlive && waited.Elapsed < S(5)) await EventLoop.Yield();
+        Assert.False(sender.IsAlive, "Send did not return after its callback ran");
+        Assert.Null(failure);
+        Assert.True(ran);
+    });
 }
