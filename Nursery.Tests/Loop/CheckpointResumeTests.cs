@@ -172,4 +172,63 @@ public class CheckpointResumeTests
     private static Task<SynchronizationContext?> CompletedUnderAsync(Checkpoint checkpoint) =>
         checkpoint.AsTask().ContinueWith(
             _ => SynchronizationContext.Current, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    [Fact]
+    public void Sleep_UnsafeOnCompleted_ResumesOnTheLoopWithoutFlowingTheExecutionContext() => Virtual.Run(async loop =>
+    {
+        // UnsafeOnCompleted: the awaiter's path without the ExecutionContext, as custom awaiters and libraries use it.
+        var resumed = new TaskCompletionSource<(EventLoop? On, TimeSpan At)>();
+        EventLoop.Sleep(S(1)).GetAwaiter().UnsafeOnCompleted(() => resumed.SetResult((EventLoop.Current, loop.Now)));
+        var (on, at) = await resumed.Task.WaitAsync(S(10), loop.TimeProvider);
+        Assert.Same(loop, on);
+        Assert.Equal(S(1), at);
+    });
+
+    [Fact]
+    public void Yield_AwaitedFromAnotherThread_ResumesOnTheLoop() => Virtual.Run(async loop =>
+    {
+        var yield = EventLoop.Yield();
+        var resumed = new TaskCompletionSource<EventLoop?>();
+        var other = new Thread(() => yield.GetAwaiter().OnCompleted(() => resumed.SetResult(EventLoop.Current)));
+        other.Start();
+        other.Join(); // the loop thread waits: the continuation reaches the loop through its inbox
+        Assert.Same(loop, await resumed.Task.WaitAsync(S(10), loop.TimeProvider));
+    });
+
+    [Fact]
+    public void Sleep_AsTask_IsOneTaskHoweverOftenItIsAsked() => Virtual.Run(async loop =>
+    {
+        var sleep = EventLoop.Sleep(S(1));
+        var first = sleep.AsTask();
+        Assert.Same(first, sleep.AsTask());
+        await first;
+        Assert.Equal(S(1), loop.Now);
+    });
+
+    [Fact]
+    public void Sleep_Cancelled_ThrowsTheSameExceptionObjectToEveryAwaitAndItsTask() => Virtual.Run(async loop =>
+    {
+        using var cts = new CancellationTokenSource();
+        var sleep = EventLoop.Sleep(S(1), cts.Token);
+        cts.Cancel();
+        var first = await Assert.ThrowsAsync<TaskCanceledException>(async () => await sleep);
+        var second = await Assert.ThrowsAsync<TaskCanceledException>(async () => await sleep);
+        var fromTask = await Assert.ThrowsAsync<TaskCanceledException>(() => sleep.AsTask());
+        Assert.Same(first, second);
+        Assert.Same(first, fromTask);
+    });
+
+    [Fact]
+    public void Sleep_TokenCancelledFromAnotherThread_EndsOnTheLoopSayingTheTokenDidIt() => Virtual.Run(async loop =>
+    {
+        using var cts = new CancellationTokenSource();
+        var sleep = EventLoop.Sleep(S(10), cts.Token);
+        var other = new Thread(cts.Cancel);
+        other.Start();
+        other.Join(); // the cancellation reaches the loop through its inbox
+        var e = await Assert.ThrowsAsync<TaskCanceledException>(async () => await sleep);
+        Assert.Equal("The sleep was cancelled by the CancellationToken passed to EventLoop.Sleep.", e.Message);
+        Assert.Equal(cts.Token, e.CancellationToken);
+        Assert.Equal(TimeSpan.Zero, loop.Now);
+    });
 }

@@ -143,4 +143,19 @@ public class StrictDeterminismTests
         });
         Assert.Equal(0, count);
     }
+
+    [Fact]
+    public void StrictDeterminism_AfterARunThatViolatedIt_TheNextRunStartsClean()
+    {
+        Guard.Run(() =>
+        {
+            using var loop = new EventLoop(new VirtualClock(), new LoopOptions { StrictDeterminism = true });
+            Assert.Throws<LoopDeterminismException>(() => loop.Run(async () => await new CompletedOffTheLoop()));
+            Assert.Equal(7, loop.Run(async () =>
+            {
+                await EventLoop.Sleep(S(1));
+                return 7;
+            }));
+        });
+    }
 }

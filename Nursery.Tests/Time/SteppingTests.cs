@@ -161,4 +161,30 @@ public class SteppingTests
         });
         Assert.Equal(["4s late is Scheduled", "10s late"], log);
     }
+
+    [Fact]
+    public void RunCurrentAsync_CalledTwiceAtOnce_CompletesBoth() => Virtual.Run(async loop =>
+    {
+        await using var tm = new TaskManager(loop);
+        var fromChild = tm.Spawn(() => loop.RunCurrentAsync());
+        var fromMain = loop.RunCurrentAsync();
+        await fromMain; // a lost waiter would leave this pending forever (the deadlock detector, or the guard, ends it)
+        await tm.DisposeAsync();
+        Assert.Equal(ChildTaskStatus.Completed, fromChild.Status);
+        Assert.Equal(TimeSpan.Zero, loop.Now);
+    });
+
+    [Fact]
+    public void AdvanceTimeByAsync_Zero_IsRunCurrentAsync_AndMaxValue_StopsAtTheEndOfTime() => Virtual.Run(async loop =>
+    {
+        var ran = false;
+        loop.TimeProvider.CreateTimer(_ => ran = true, null, TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        await loop.AdvanceTimeByAsync(TimeSpan.Zero);
+        Assert.True(ran);
+        Assert.Equal(TimeSpan.Zero, loop.Now);
+
+        await loop.AdvanceTimeByAsync(TimeSpan.MaxValue); // saturates at the last representable instant
+        Assert.Equal(VirtualClock.MaxTime, loop.Now);
+        Assert.Equal(DateTimeOffset.MaxValue, loop.TimeProvider.GetUtcNow());
+    }, clock: new VirtualClock { AutoJump = false });
 }

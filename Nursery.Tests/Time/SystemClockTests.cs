@@ -60,4 +60,20 @@ public class SystemClockTests
         Assert.Equal("clock", Assert.Throws<ArgumentNullException>(() => new EventLoop(null!)).ParamName);
         Assert.Equal("options", Assert.Throws<ArgumentNullException>(() => new EventLoop(new VirtualClock(), null!)).ParamName);
     }
+
+    [Fact]
+    public void IdleLoop_WaitingForATimerWeeksAway_StillWakesForWorkFromAnotherThread() => Guard.Run(() =>
+    {
+        // The wait is longer than a single Monitor.Wait may be (int.MaxValue ms, about 24.8 days): it is capped.
+        using var loop = new EventLoop(new SystemClock());
+        var value = loop.Run(async () =>
+        {
+            var arrived = new TaskCompletionSource<int>();
+            var far = EventLoop.Sleep(TimeSpan.FromDays(30)).AsTask();
+            var poster = new Thread(() => arrived.SetResult(5)) { IsBackground = true };
+            poster.Start();
+            return await arrived.Task;
+        });
+        Assert.Equal(5, value);
+    });
 }

@@ -70,12 +70,6 @@ internal class SleepOperation : ITimerTarget, IValueTaskSource
     /// <summary>Neighbours in <see cref="Node"/>'s list of pending sleeps. Loop thread only.</summary>
     public SleepOperation? Previous, Next;
 
-    /// <summary>Whether the sleep has ended.</summary>
-    public bool IsCompleted => _state != SleepState.Pending;
-
-    /// <summary>Whether the sleep ended at its deadline (not cancelled).</summary>
-    public bool HasSlept => _state == SleepState.Slept;
-
     /// <summary>The caller's token, for a <see cref="TokenSleepOperation"/>.</summary>
     protected virtual CancellationToken CallerToken => default;
 
