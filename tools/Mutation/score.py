@@ -44,13 +44,25 @@ def main():
         path = pathlib.Path(args.library) / file
         return {l.strip() for l in path.read_text(encoding='utf-8-sig').split('\n')} if path.exists() else set()
 
-    later = collections.defaultdict(list)
+    # Per re-run: the outcomes of the mutants it tested (a re-run lists the others of a file as Ignored), by line.
+    reruns = []
     for report in args.rerun:
+        tested = collections.defaultdict(list)
         for file, line, text, mutator, replacement, status in mutants(report):
-            later[(file, text, mutator, replacement)].append((status, line))
+            if status in DETECTED + UNDETECTED:
+                tested[(file, text, mutator, replacement)].append((status, line))
+        for outcomes in tested.values():
+            outcomes.sort(key=lambda outcome: outcome[1])
+        reruns.append(tested)
 
-    for outcomes in later.values():
-        outcomes.sort(key=lambda outcome: outcome[1])
+    def detected_again(key, index):
+        """Whether a re-run detected the mutant: the index-th of its identical lines there, if it has that many."""
+        for tested in reruns:
+            outcomes = tested.get(key, [])
+            again = [outcomes[index]] if len(outcomes) > index else outcomes
+            if any(status in DETECTED for status, _ in again):
+                return True
+        return False
 
     counts = collections.defaultdict(collections.Counter)
     seen, left = set(), []
@@ -68,17 +80,19 @@ def main():
             seen.add(key)
             index = occurrence[key]
             occurrence[key] += 1
-            # The same mutant of a line that occurs twice (two identical null checks): pair the occurrences in order.
-            outcomes = later.get(key, [])
-            again = [outcomes[index]] if len(outcomes) > index else outcomes
+            # The same mutant of a line that occurs twice (two identical null checks): occurrences pair up in order.
             if status in DETECTED:
                 counts[file]['detected'] += 1
-            elif any(s in DETECTED for s, _ in again):
+            elif detected_again(key, index):
                 counts[file]['killed since'] += 1
             else:
                 counts[file]['undetected'] += 1
                 left.append(dict(file=file, line=line, text=text, mutator=mutator, replacement=replacement, status=status))
-    for key, outcomes in later.items():
+    # Mutants of lines that are new since the full runs: the latest re-run that tested them has the last word.
+    newest = {}
+    for tested in reruns:
+        newest.update(tested)
+    for key, outcomes in newest.items():
         file, text, mutator, replacement = key
         if key in seen or file.split('/')[0] not in args.folders:
             continue
