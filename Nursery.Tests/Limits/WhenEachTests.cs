@@ -277,13 +277,11 @@ public class WhenEachTests
         await using var tm = new TaskManager(loop);
         var children = tm.WhenEach();
         Exception? call = null, enumerate = null;
-        var other = new Thread(() =>
+        AnotherThread.Run(() =>
         {
             call = Record.Exception(() => tm.WhenEach());
             enumerate = Record.Exception(() => children.GetAsyncEnumerator());
-        });
-        other.Start();
-        other.Join(); // the loop thread waits for it
+        }); // the loop thread waits for it
         Assert.IsType<InvalidOperationException>(call);
         Assert.IsType<InvalidOperationException>(enumerate);
     });
@@ -322,9 +320,7 @@ public class WhenEachTests
         await using var tm = new TaskManager(loop);
         await using var children = tm.WhenEach().GetAsyncEnumerator();
         Exception? e = null;
-        var other = new Thread(() => e = Record.Exception(() => { _ = children.MoveNextAsync(); }));
-        other.Start();
-        other.Join(); // the loop thread waits for it
+        AnotherThread.Run(() => e = Record.Exception(() => { _ = children.MoveNextAsync(); })); // the loop thread waits for it
         Assert.IsType<InvalidOperationException>(e);
         Assert.False(await children.MoveNextAsync()); // the enumeration itself is unharmed
     });

@@ -126,9 +126,7 @@ public class CheckpointResumeTests
         Task<SynchronizationContext?>? completedUnder = null;
         Exception? failure = null;
         // Another thread, while the loop thread waits for it: the yield's work item is queued before the loop can run it.
-        var other = new Thread(() => failure = Record.Exception(() => { completedUnder = CompletedUnderAsync(yield); }));
-        other.Start();
-        other.Join();
+        AnotherThread.Run(() => failure = Record.Exception(() => { completedUnder = CompletedUnderAsync(yield); }));
         Assert.Null(failure);
         Assert.Same(own, await completedUnder!);
     });
@@ -138,9 +136,7 @@ public class CheckpointResumeTests
     {
         var sleep = EventLoop.Sleep(S(1));
         var resumed = new TaskCompletionSource<(EventLoop? On, TimeSpan At)>();
-        var other = new Thread(() => sleep.GetAwaiter().OnCompleted(() => resumed.SetResult((EventLoop.Current, loop.Now))));
-        other.Start();
-        other.Join(); // the loop thread waits: the registration reaches the loop through its inbox
+        AnotherThread.Run(() => sleep.GetAwaiter().OnCompleted(() => resumed.SetResult((EventLoop.Current, loop.Now)))); // the loop thread waits: the registration reaches the loop through its inbox
         var (on, at) = await resumed.Task.WaitAsync(S(10), loop.TimeProvider);
         Assert.Same(loop, on);
         Assert.Equal(S(1), at);
@@ -189,9 +185,7 @@ public class CheckpointResumeTests
     {
         var yield = EventLoop.Yield();
         var resumed = new TaskCompletionSource<EventLoop?>();
-        var other = new Thread(() => yield.GetAwaiter().OnCompleted(() => resumed.SetResult(EventLoop.Current)));
-        other.Start();
-        other.Join(); // the loop thread waits: the continuation reaches the loop through its inbox
+        AnotherThread.Run(() => yield.GetAwaiter().OnCompleted(() => resumed.SetResult(EventLoop.Current))); // the loop thread waits: the continuation reaches the loop through its inbox
         Assert.Same(loop, await resumed.Task.WaitAsync(S(10), loop.TimeProvider));
     });
 
@@ -223,9 +217,7 @@ public class CheckpointResumeTests
     {
         using var cts = new CancellationTokenSource();
         var sleep = EventLoop.Sleep(S(10), cts.Token);
-        var other = new Thread(cts.Cancel);
-        other.Start();
-        other.Join(); // the cancellation reaches the loop through its inbox
+        AnotherThread.Run(cts.Cancel); // the cancellation reaches the loop through its inbox
         var e = await Assert.ThrowsAsync<TaskCanceledException>(async () => await sleep);
         Assert.Equal("The sleep was cancelled by the CancellationToken passed to EventLoop.Sleep.", e.Message);
         Assert.Equal(cts.Token, e.CancellationToken);

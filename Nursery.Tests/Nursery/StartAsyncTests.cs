@@ -184,9 +184,7 @@ public class StartAsyncTests
         Exception? offLoop = null;
         await tm.StartAsync(async (signal, ct) =>
         {
-            var other = new Thread(() => offLoop = Record.Exception(signal.Started));
-            other.Start();
-            other.Join(); // the loop thread waits for it
+            AnotherThread.Run(() => offLoop = Record.Exception(signal.Started)); // the loop thread waits for it
             signal.Started(); // still possible on the loop: nothing changed
         });
         Assert.IsType<InvalidOperationException>(offLoop);
@@ -296,13 +294,11 @@ public class StartAsyncTests
     {
         await using var tm = new TaskManager(loop);
         Exception? e = null, typed = null;
-        var other = new Thread(() =>
+        AnotherThread.Run(() =>
         {
             e = Record.Exception(() => { _ = tm.StartAsync(async (signal, ct) => { }); });
             typed = Record.Exception(() => { _ = tm.StartAsync<int>(async (signal, ct) => { }); });
-        });
-        other.Start();
-        other.Join(); // the loop thread waits for it
+        }); // the loop thread waits for it
         Assert.IsType<InvalidOperationException>(e);
         Assert.IsType<InvalidOperationException>(typed);
         Assert.Empty(tm.Children);

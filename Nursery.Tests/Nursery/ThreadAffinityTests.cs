@@ -103,9 +103,7 @@ public class ThreadAffinityTests
         await using var tm = new TaskManager(loop);
         var child = tm.Spawn(() => EventLoop.Sleep(S(10)));
         await loop.RunCurrentAsync(); // the child is asleep
-        var other = new Thread(tm.Cancel);
-        other.Start();
-        other.Join(); // the loop thread waits: nothing has changed yet
+        AnotherThread.Run(tm.Cancel); // the loop thread waits: nothing has changed yet
         Assert.False(tm.IsCancellationRequested);
         await tm.DisposeAsync();
         Assert.True(tm.IsCancellationRequested);
@@ -120,9 +118,7 @@ public class ThreadAffinityTests
         var tm = new TaskManager(loop, cts.Token);
         var child = tm.Spawn(() => EventLoop.Sleep(S(10)));
         await loop.RunCurrentAsync();
-        var other = new Thread(cts.Cancel);
-        other.Start();
-        other.Join();
+        AnotherThread.Run(cts.Cancel);
         var e = await Catch.ExactlyAsync<OperationCanceledException>(() => tm.DisposeAsync().AsTask());
         Assert.Equal(cts.Token, e.CancellationToken);
         Assert.Equal(ChildTaskStatus.Cancelled, child.Status);
@@ -140,9 +136,7 @@ public class ThreadAffinityTests
             catch (OperationCanceledException e) { seen = e.Message; throw; }
         });
         await loop.RunCurrentAsync(); // the child is asleep
-        var other = new Thread(child.Cancel);
-        other.Start();
-        other.Join(); // the loop thread waits: nothing has changed yet
+        AnotherThread.Run(child.Cancel); // the loop thread waits: nothing has changed yet
         Assert.Equal(ChildTaskStatus.Running, child.Status);
         await tm.DisposeAsync();
         Assert.Equal(ChildTaskStatus.Cancelled, child.Status);

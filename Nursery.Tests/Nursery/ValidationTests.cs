@@ -119,9 +119,7 @@ public class ValidationTests
         await using var tm = new TaskManager(loop);
         Exception? e = null;
         // Another thread, while the loop thread waits for it.
-        var other = new Thread(() => e = Record.Exception(() => Call(tm, overload, nullBody: false, S(1))));
-        other.Start();
-        other.Join();
+        AnotherThread.Run(() => e = Record.Exception(() => Call(tm, overload, nullBody: false, S(1))));
         Assert.IsType<InvalidOperationException>(e);
         Assert.StartsWith("This TaskManager belongs to an event loop that is not running on this thread.", e.Message, StringComparison.Ordinal);
         Assert.Empty(tm.Children);
